@@ -1,0 +1,71 @@
+//! The serde shape of `faq.toml`, exactly as a moderator writes it.
+//!
+//! These types only mirror the file; [`super::validate`] turns them into the checked model.
+//! Every field that validation may need to point at is [`Spanned`], so a problem can name
+//! its line and column.
+
+use serde::Deserialize;
+use toml::value::Datetime;
+use toml::Spanned;
+
+/// The `[texts]` table: bot-wide messages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTexts {
+    pub disclaimer: Spanned<String>,
+    pub emergency: Spanned<String>,
+    pub no_match: Spanned<String>,
+    pub contact: Option<Spanned<String>>,
+}
+
+/// The optional `[matching]` table: decision thresholds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatching {
+    pub answer_threshold: Option<Spanned<f64>>,
+    pub suggest_threshold: Option<Spanned<f64>>,
+    pub min_margin: Option<Spanned<f64>>,
+}
+
+/// The `[red_flags]` table: emergency rules and the guard list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRedFlags {
+    #[serde(default)]
+    pub guard: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RawRule>>,
+}
+
+/// One `[[red_flags.rule]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: Spanned<String>,
+    pub title: Spanned<String>,
+    pub all: Vec<Spanned<Vec<Spanned<String>>>>,
+    pub advice: Option<Spanned<String>>,
+}
+
+/// One `[[entry]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEntry {
+    pub id: Spanned<String>,
+    pub title: Spanned<String>,
+    #[serde(default = "default_true")]
+    pub medical: bool,
+    pub questions: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub keywords: Vec<Spanned<String>>,
+    pub answer: Spanned<String>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub related: Vec<Spanned<String>>,
+    pub reviewed: Option<Datetime>,
+}
+
+fn default_true() -> bool {
+    true
+}

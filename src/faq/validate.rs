@@ -1,0 +1,491 @@
+//! Validation: from TOML text to a checked [`Faq`], collecting every problem in one run.
+//!
+//! The document is parsed once into a spanned tree; each top-level section and each entry is
+//! then deserialised on its own, so one broken entry does not hide the problems of the next.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::value::Datetime;
+use toml::Spanned;
+
+use super::problem::{Collector, Diagnostic, Problem};
+use super::raw::{RawEntry, RawMatching, RawRedFlags, RawTexts};
+use super::{Entry, Faq, Loaded, RedFlagRule, RedFlags, Synonym, Texts, Thresholds};
+use crate::reply::{rendered_answer_len, DISCLAIMER_LIMIT, MESSAGE_LIMIT};
+use crate::text::{normalise, Analyzer};
+
+const TOP_LEVEL_KEYS: &str = "reviewed, texts, matching, synonyms, red_flags, entry";
+const MIN_QUESTIONS: usize = 3;
+
+/// The file's sections as written, before cross-checks.
+#[derive(Default)]
+struct Sections {
+    reviewed: Option<Datetime>,
+    texts: Option<Spanned<RawTexts>>,
+    matching: Option<RawMatching>,
+    synonyms: Vec<(Spanned<String>, Vec<Spanned<String>>)>,
+    red_flags: Option<RawRedFlags>,
+    entries: Vec<Spanned<RawEntry>>,
+}
+
+pub(super) fn validate(source: &str) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut collector = Collector::new(source);
+    let (root, syntax_errors) = DeTable::parse_recoverable(source);
+    for error in syntax_errors {
+        collector.error(
+            error.span().unwrap_or(0..0),
+            Problem::Syntax(error.message().trim().to_string()),
+        );
+    }
+    if collector.has_errors() {
+        return Err(finish(collector));
+    }
+    let sections = read_sections(&mut collector, root.into_inner());
+    let analyzer = Analyzer::default();
+    let faq = check(&mut collector, sections, &analyzer);
+    match faq {
+        Some(faq) if !collector.has_errors() => Ok(Loaded {
+            faq,
+            warnings: finish(collector),
+        }),
+        _ => Err(finish(collector)),
+    }
+}
+
+fn finish(collector: Collector<'_>) -> Vec<Diagnostic> {
+    let mut diagnostics = collector.diagnostics;
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    diagnostics
+}
+
+fn read_sections(c: &mut Collector<'_>, root: DeTable<'_>) -> Sections {
+    let mut sections = Sections::default();
+    for (key, value) in root {
+        match key.get_ref().as_ref() {
+            "reviewed" => sections.reviewed = parse(c, value),
+            "texts" => {
+                let span = value.span();
+                sections.texts = parse(c, value).map(|t| Spanned::new(span, t));
+            }
+            "matching" => sections.matching = parse(c, value),
+            "synonyms" => sections.synonyms = parse_synonyms(c, value),
+            "red_flags" => sections.red_flags = parse(c, value),
+            "entry" => sections.entries = parse_array(c, value),
+            other => c.error(
+                key.span(),
+                Problem::UnknownField {
+                    field: other.to_string(),
+                    expected: TOP_LEVEL_KEYS,
+                },
+            ),
+        }
+    }
+    sections
+}
+
+/// Deserialises one spanned value, reporting a type error at its position.
+fn parse<T: DeserializeOwned>(c: &mut Collector<'_>, value: Spanned<DeValue<'_>>) -> Option<T> {
+    let span = value.span();
+    T::deserialize(ValueDeserializer::from(value))
+        .map_err(|e| {
+            c.error(
+                e.span().unwrap_or(span),
+                Problem::Syntax(e.message().trim().to_string()),
+            )
+        })
+        .ok()
+}
+
+/// Deserialises each element of an array of tables on its own.
+fn parse_array<T: DeserializeOwned>(
+    c: &mut Collector<'_>,
+    value: Spanned<DeValue<'_>>,
+) -> Vec<Spanned<T>> {
+    let span = value.span();
+    match value.into_inner() {
+        DeValue::Array(items) => items
+            .into_iter()
+            .filter_map(|item| {
+                let item_span = item.span();
+                parse(c, item).map(|parsed| Spanned::new(item_span, parsed))
+            })
+            .collect(),
+        _ => {
+            c.error(
+                span,
+                Problem::Syntax("expected an array of tables: write each as [[entry]]".into()),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn parse_synonyms(
+    c: &mut Collector<'_>,
+    value: Spanned<DeValue<'_>>,
+) -> Vec<(Spanned<String>, Vec<Spanned<String>>)> {
+    let span = value.span();
+    let DeValue::Table(table) = value.into_inner() else {
+        c.error(
+            span,
+            Problem::Syntax("`synonyms` must be a table: canonical = [\"variant\", ...]".into()),
+        );
+        return Vec::new();
+    };
+    table
+        .into_iter()
+        .filter_map(|(key, variants)| {
+            let canonical = Spanned::new(key.span(), key.get_ref().to_string());
+            parse(c, variants).map(|v| (canonical, v))
+        })
+        .collect()
+}
+
+/// Cross-checks the sections and builds the model; `None` when a required part is missing.
+fn check(c: &mut Collector<'_>, sections: Sections, analyzer: &Analyzer) -> Option<Faq> {
+    let thresholds = check_thresholds(c, sections.matching.as_ref());
+    let synonyms = check_synonyms(c, sections.synonyms, analyzer);
+    let red_flags = check_red_flags(c, sections.red_flags);
+    let Some(texts) = sections.texts else {
+        c.error(
+            0..0,
+            Problem::Missing("[texts] with disclaimer, emergency and no_match"),
+        );
+        return None;
+    };
+    let texts = check_texts(c, texts.into_inner());
+    let entries = check_entries(c, sections.entries, &texts, analyzer);
+    Some(Faq {
+        reviewed: sections.reviewed.map(|d| d.to_string()),
+        texts,
+        thresholds,
+        synonyms,
+        red_flags,
+        entries,
+    })
+}
+
+fn check_texts(c: &mut Collector<'_>, raw: RawTexts) -> Texts {
+    let disclaimer = raw.disclaimer.get_ref().trim();
+    let length = disclaimer.chars().count();
+    if disclaimer.is_empty() {
+        c.error(raw.disclaimer.span(), Problem::EmptyDisclaimer);
+    } else if length > DISCLAIMER_LIMIT {
+        c.error(
+            raw.disclaimer.span(),
+            Problem::DisclaimerTooLong {
+                length,
+                limit: DISCLAIMER_LIMIT,
+            },
+        );
+    }
+    require_text(c, &raw.emergency, "emergency");
+    require_text(c, &raw.no_match, "no_match");
+    Texts {
+        disclaimer: raw.disclaimer.into_inner(),
+        emergency: raw.emergency.into_inner(),
+        no_match: raw.no_match.into_inner(),
+        contact: raw
+            .contact
+            .map(Spanned::into_inner)
+            .filter(|t| !t.trim().is_empty()),
+    }
+}
+
+fn require_text(c: &mut Collector<'_>, text: &Spanned<String>, name: &'static str) {
+    if text.get_ref().trim().is_empty() {
+        c.error(text.span(), Problem::EmptyText(name));
+    }
+}
+
+fn check_thresholds(c: &mut Collector<'_>, raw: Option<&RawMatching>) -> Thresholds {
+    let defaults = Thresholds::default();
+    let Some(raw) = raw else { return defaults };
+    let mut read = |value: Option<&Spanned<f64>>, default: f32, name: &str| -> f32 {
+        let Some(value) = value else { return default };
+        let number = *value.get_ref();
+        if (0.0..=1.0).contains(&number) {
+            number as f32
+        } else {
+            c.error(
+                value.span(),
+                Problem::BadThreshold(format!("`{name}` must be between 0 and 1, found {number}")),
+            );
+            default
+        }
+    };
+    let thresholds = Thresholds {
+        answer: read(
+            raw.answer_threshold.as_ref(),
+            defaults.answer,
+            "answer_threshold",
+        ),
+        suggest: read(
+            raw.suggest_threshold.as_ref(),
+            defaults.suggest,
+            "suggest_threshold",
+        ),
+        margin: read(raw.min_margin.as_ref(), defaults.margin, "min_margin"),
+    };
+    if thresholds.suggest > thresholds.answer {
+        let span = raw.suggest_threshold.as_ref().map_or(0..0, Spanned::span);
+        c.error(
+            span,
+            Problem::BadThreshold(
+                "`suggest_threshold` must not be above `answer_threshold`".into(),
+            ),
+        );
+    }
+    thresholds
+}
+
+fn check_synonyms(
+    c: &mut Collector<'_>,
+    groups: Vec<(Spanned<String>, Vec<Spanned<String>>)>,
+    analyzer: &Analyzer,
+) -> Vec<Synonym> {
+    // Check variants in file order, so a conflict is reported where the second claim is made.
+    let mut variants: Vec<(&Spanned<String>, &str)> = groups
+        .iter()
+        .flat_map(|(canonical, vs)| vs.iter().map(move |v| (v, canonical.get_ref().as_str())))
+        .collect();
+    variants.sort_by_key(|(v, _)| v.span().start);
+    let mut owner: HashMap<String, &str> = HashMap::new();
+    for (variant, canonical) in variants {
+        let Some(key) = matchable(c, variant, analyzer) else {
+            continue;
+        };
+        match owner.get(&key) {
+            Some(first) if *first != canonical => c.error(
+                variant.span(),
+                Problem::ConflictingSynonym {
+                    variant: variant.get_ref().clone(),
+                    first: (*first).to_string(),
+                    second: canonical.to_string(),
+                },
+            ),
+            _ => {
+                owner.insert(key, canonical);
+            }
+        }
+    }
+    for (canonical, _) in &groups {
+        matchable(c, canonical, analyzer);
+    }
+    groups
+        .into_iter()
+        .map(|(canonical, variants)| Synonym {
+            canonical: canonical.into_inner(),
+            variants: variants.into_iter().map(Spanned::into_inner).collect(),
+        })
+        .collect()
+}
+
+/// The normalised, stemmed form of a term, or a problem if nothing matchable is left.
+fn matchable(c: &mut Collector<'_>, term: &Spanned<String>, analyzer: &Analyzer) -> Option<String> {
+    let key = analyzer.terms(term.get_ref()).join(" ");
+    if key.is_empty() {
+        c.error(
+            term.span(),
+            Problem::NoMatchableWords(term.get_ref().clone()),
+        );
+        return None;
+    }
+    Some(key)
+}
+
+fn check_red_flags(c: &mut Collector<'_>, raw: Option<RawRedFlags>) -> RedFlags {
+    let Some(raw) = raw else {
+        return RedFlags::default();
+    };
+    let mut ids = IdRegistry::default();
+    let mut rules = Vec::with_capacity(raw.rule.len());
+    for rule in raw.rule {
+        let rule = rule.into_inner();
+        ids.register(c, &rule.id);
+        require_text(c, &rule.title, "title");
+        if rule.all.is_empty() {
+            c.error(rule.id.span(), Problem::EmptyText("all"));
+        }
+        let groups = rule
+            .all
+            .into_iter()
+            .map(|group| {
+                if group.get_ref().is_empty() {
+                    c.error(group.span(), Problem::EmptyText("red-flag group"));
+                }
+                let terms = group.into_inner();
+                for term in &terms {
+                    if normalise(term.get_ref()).is_empty() {
+                        c.error(
+                            term.span(),
+                            Problem::NoMatchableWords(term.get_ref().clone()),
+                        );
+                    }
+                }
+                terms.into_iter().map(Spanned::into_inner).collect()
+            })
+            .collect();
+        rules.push(RedFlagRule {
+            id: rule.id.into_inner(),
+            title: rule.title.into_inner(),
+            groups,
+            advice: rule.advice.map(Spanned::into_inner),
+        });
+    }
+    RedFlags {
+        guard: raw.guard.into_iter().map(Spanned::into_inner).collect(),
+        rules,
+    }
+}
+
+/// Remembers ids and where they were defined, reporting malformed and repeated ones.
+#[derive(Default)]
+struct IdRegistry {
+    first_line: HashMap<String, usize>,
+}
+
+impl IdRegistry {
+    fn register(&mut self, c: &mut Collector<'_>, id: &Spanned<String>) {
+        let name = id.get_ref();
+        if !is_kebab_case(name) {
+            c.error(id.span(), Problem::MalformedId(name.clone()));
+        }
+        if let Some(&first_line) = self.first_line.get(name) {
+            c.error(
+                id.span(),
+                Problem::DuplicateId {
+                    id: name.clone(),
+                    first_line,
+                },
+            );
+        } else {
+            self.first_line
+                .insert(name.clone(), c.line_of(id.span().start));
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.first_line.contains_key(id)
+    }
+}
+
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+fn check_entries(
+    c: &mut Collector<'_>,
+    raw: Vec<Spanned<RawEntry>>,
+    texts: &Texts,
+    analyzer: &Analyzer,
+) -> Vec<Entry> {
+    if raw.is_empty() {
+        c.error(0..0, Problem::Missing("at least one [[entry]]"));
+    }
+    let mut ids = IdRegistry::default();
+    let mut question_owner: HashMap<String, String> = HashMap::new();
+    let entries: Vec<(Entry, Vec<Spanned<String>>)> = raw
+        .into_iter()
+        .map(|entry| {
+            let entry = entry.into_inner();
+            ids.register(c, &entry.id);
+            check_questions(c, &entry, &mut question_owner, analyzer);
+            let related = entry.related.clone();
+            (check_entry(c, entry, texts, analyzer), related)
+        })
+        .collect();
+    for (_, related) in &entries {
+        for id in related.iter().filter(|id| !ids.contains(id.get_ref())) {
+            c.error(id.span(), Problem::UnknownRelated(id.get_ref().clone()));
+        }
+    }
+    entries.into_iter().map(|(entry, _)| entry).collect()
+}
+
+fn check_questions(
+    c: &mut Collector<'_>,
+    entry: &RawEntry,
+    question_owner: &mut HashMap<String, String>,
+    analyzer: &Analyzer,
+) {
+    let questions = entry.questions.get_ref();
+    if questions.len() < MIN_QUESTIONS {
+        c.error(
+            entry.questions.span(),
+            Problem::TooFewQuestions {
+                min: MIN_QUESTIONS,
+                found: questions.len(),
+            },
+        );
+    }
+    for question in questions {
+        if question.get_ref().trim().is_empty() {
+            c.error(question.span(), Problem::EmptyText("question"));
+            continue;
+        }
+        let Some(key) = matchable(c, question, analyzer) else {
+            continue;
+        };
+        let id = entry.id.get_ref();
+        match question_owner.get(&key) {
+            Some(owner) if owner != id => {
+                c.warning(question.span(), Problem::DuplicateQuestion(owner.clone()))
+            }
+            _ => {
+                question_owner.insert(key, id.clone());
+            }
+        }
+    }
+}
+
+fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &Analyzer) -> Entry {
+    require_text(c, &raw.title, "title");
+    require_text(c, &raw.answer, "answer");
+    if raw.medical && raw.sources.is_empty() {
+        c.error(
+            raw.id.span(),
+            Problem::MissingSources(raw.id.get_ref().clone()),
+        );
+    }
+    for keyword in &raw.keywords {
+        matchable(c, keyword, analyzer);
+    }
+    let answer_span: Range<usize> = raw.answer.span();
+    let entry = Entry {
+        id: raw.id.into_inner(),
+        title: raw.title.into_inner(),
+        medical: raw.medical,
+        questions: raw
+            .questions
+            .into_inner()
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        keywords: raw.keywords.into_iter().map(Spanned::into_inner).collect(),
+        answer: raw.answer.into_inner(),
+        sources: raw.sources.into_iter().map(Spanned::into_inner).collect(),
+        related: raw.related.into_iter().map(Spanned::into_inner).collect(),
+        reviewed: raw.reviewed.map(|d| d.to_string()),
+    };
+    let length = rendered_answer_len(&entry, &texts.disclaimer);
+    if length > MESSAGE_LIMIT {
+        c.error(
+            answer_span,
+            Problem::AnswerTooLong {
+                length,
+                limit: MESSAGE_LIMIT,
+            },
+        );
+    }
+    entry
+}

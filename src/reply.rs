@@ -1,0 +1,231 @@
+//! Reply composition: the one place where everything the bot says is put into words.
+//!
+//! A [`Reply`] can only be built here, and every constructor ends in the same private
+//! `finish`, which appends the FAQ's disclaimer and keeps the text within Discord's message
+//! limit. Adapters (Discord, CLI) send a `Reply` as it is, so no output path can skip the
+//! disclaimer.
+
+use crate::faq::{Entry, Faq, RedFlagRule};
+use crate::matcher::{Decision, Outcome};
+
+/// Discord's limit for the content of one message, in characters.
+pub const MESSAGE_LIMIT: usize = 2_000;
+
+/// What a reply is, for adapters that present kinds differently (buttons, ephemerality).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyKind {
+    /// One FAQ entry.
+    Answer,
+    /// "Did you mean" with two or three entries.
+    Suggestions,
+    /// Nothing in the FAQ fits.
+    NoMatch,
+    /// Urgent-care guidance.
+    Emergency,
+    /// Informational output: topic lists, reload results, explanations.
+    Notice,
+    /// Something went wrong; shown politely to the user.
+    Error,
+}
+
+/// A FAQ entry offered as a suggestion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// Entry id.
+    pub id: String,
+    /// Entry title, for button labels.
+    pub title: String,
+}
+
+/// A finished reply: text with the disclaimer, within Discord's limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    kind: ReplyKind,
+    text: String,
+    entry_id: Option<String>,
+    suggestions: Vec<Suggestion>,
+}
+
+impl Reply {
+    /// The text to post, disclaimer included.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// What kind of reply this is.
+    #[must_use]
+    pub fn kind(&self) -> ReplyKind {
+        self.kind
+    }
+
+    /// The answered entry, for answers.
+    #[must_use]
+    pub fn entry_id(&self) -> Option<&str> {
+        self.entry_id.as_deref()
+    }
+
+    /// The suggested entries, for suggestions.
+    #[must_use]
+    pub fn suggestions(&self) -> &[Suggestion] {
+        &self.suggestions
+    }
+}
+
+/// Builds replies from one FAQ's texts.
+pub struct Composer<'f> {
+    faq: &'f Faq,
+}
+
+impl<'f> Composer<'f> {
+    /// A composer for `faq`.
+    #[must_use]
+    pub fn new(faq: &'f Faq) -> Self {
+        Self { faq }
+    }
+
+    /// The reply for a matcher decision made on this composer's FAQ.
+    #[must_use]
+    pub fn decision(&self, decision: &Decision) -> Reply {
+        let entries = &self.faq.entries;
+        match decision.outcome {
+            Outcome::Answer => decision
+                .entry
+                .map_or_else(|| self.no_match(), |i| self.answer(&entries[i])),
+            Outcome::Suggest => {
+                let suggested: Vec<&Entry> =
+                    decision.suggestions.iter().map(|&i| &entries[i]).collect();
+                self.suggestions(&suggested)
+            }
+            Outcome::NoMatch => self.no_match(),
+            Outcome::Emergency => {
+                let rules: Vec<&RedFlagRule> = decision
+                    .red_flags
+                    .iter()
+                    .map(|&i| &self.faq.red_flags.rules[i])
+                    .collect();
+                self.emergency(&rules)
+            }
+        }
+    }
+
+    /// The answer for one entry: title, answer, sources.
+    #[must_use]
+    pub fn answer(&self, entry: &Entry) -> Reply {
+        let mut reply = self.finish(ReplyKind::Answer, answer_body(entry));
+        reply.entry_id = Some(entry.id.clone());
+        reply
+    }
+
+    /// "Did you mean" for a few entries.
+    #[must_use]
+    pub fn suggestions(&self, entries: &[&Entry]) -> Reply {
+        let mut body = String::from("I'm not sure which topic you mean. Did you mean:");
+        for entry in entries {
+            body.push_str(&format!(
+                "\n- **{}** (`/faq topic {}`)",
+                entry.title, entry.id
+            ));
+        }
+        let mut reply = self.finish(ReplyKind::Suggestions, body);
+        reply.suggestions = entries
+            .iter()
+            .map(|e| Suggestion {
+                id: e.id.clone(),
+                title: e.title.clone(),
+            })
+            .collect();
+        reply
+    }
+
+    /// Nothing fits: the FAQ's no-match text and the contact line.
+    #[must_use]
+    pub fn no_match(&self) -> Reply {
+        let texts = &self.faq.texts;
+        let mut body = texts.no_match.trim().to_string();
+        if let Some(contact) = &texts.contact {
+            body.push_str("\n\n");
+            body.push_str(contact.trim());
+        }
+        self.finish(ReplyKind::NoMatch, body)
+    }
+
+    /// Urgent-care guidance first, then each fired rule's own advice; no FAQ content.
+    #[must_use]
+    pub fn emergency(&self, rules: &[&RedFlagRule]) -> Reply {
+        let mut body = format!("🚨 {}", self.faq.texts.emergency.trim());
+        for advice in rules.iter().filter_map(|r| r.advice.as_deref()) {
+            body.push_str("\n\n");
+            body.push_str(advice.trim());
+        }
+        self.finish(ReplyKind::Emergency, body)
+    }
+
+    /// The list of topics, for `/faq list` and the no-match path.
+    #[must_use]
+    pub fn topic_list(&self) -> Reply {
+        let mut body = String::from("**Topics I can answer** (use `/faq topic` or just ask):");
+        for entry in &self.faq.entries {
+            body.push_str(&format!("\n- {} (`{}`)", entry.title, entry.id));
+        }
+        self.finish(ReplyKind::Notice, body)
+    }
+
+    /// Informational text such as a reload result or an explanation.
+    #[must_use]
+    pub fn notice(&self, text: &str) -> Reply {
+        self.finish(ReplyKind::Notice, text.to_string())
+    }
+
+    /// A polite error shown to a user.
+    #[must_use]
+    pub fn error(&self, text: &str) -> Reply {
+        self.finish(ReplyKind::Error, format!("Sorry, {text}"))
+    }
+
+    /// The single exit of every constructor: body, then the disclaimer, within the limit.
+    fn finish(&self, kind: ReplyKind, body: String) -> Reply {
+        let text = fit_with_disclaimer(&body, &self.faq.texts.disclaimer);
+        Reply {
+            kind,
+            text,
+            entry_id: None,
+            suggestions: Vec::new(),
+        }
+    }
+}
+
+/// The body of an answer as posted: bold title, answer, a small sources line.
+pub(crate) fn answer_body(entry: &Entry) -> String {
+    let mut body = format!("**{}**\n{}", entry.title.trim(), entry.answer.trim());
+    if !entry.sources.is_empty() {
+        body.push_str(&format!("\n-# Sources: {}", entry.sources.join("; ")));
+    }
+    body
+}
+
+/// The longest disclaimer the FAQ may set, so a reply always has room for a body.
+pub const DISCLAIMER_LIMIT: usize = 500;
+
+/// `body` followed by the disclaimer; the body is cut (never the disclaimer) to fit a message.
+/// Validation keeps the disclaimer within [`DISCLAIMER_LIMIT`], so the footer always fits.
+fn fit_with_disclaimer(body: &str, disclaimer: &str) -> String {
+    const CUT_MARK: &str = "… (shortened: ask a moderator for the full text)";
+    let footer = footer(disclaimer);
+    let footer_len = footer.chars().count();
+    if body.chars().count() + footer_len <= MESSAGE_LIMIT {
+        return format!("{body}{footer}");
+    }
+    let room = MESSAGE_LIMIT.saturating_sub(footer_len + CUT_MARK.chars().count());
+    let kept: String = body.chars().take(room).collect();
+    format!("{kept}{CUT_MARK}{footer}")
+}
+
+fn footer(disclaimer: &str) -> String {
+    format!("\n\n⚕️ *{}*", disclaimer.trim())
+}
+
+/// Characters an answer takes when posted, before any cutting.
+pub(crate) fn rendered_answer_len(entry: &Entry, disclaimer: &str) -> usize {
+    answer_body(entry).chars().count() + footer(disclaimer).chars().count()
+}
