@@ -100,7 +100,9 @@ fn url_len(text: &str) -> Option<usize> {
     is_url.then(|| text.find(char::is_whitespace).unwrap_or(text.len()))
 }
 
-/// English words too common to say anything about which FAQ entry is meant.
+/// English words too common to say anything about which FAQ entry is meant. Question words
+/// (what, how, who, ...) and "after"/"before" are kept: "how does it work" and "does it
+/// work" ask different things, and so do "after" and "before" a treatment.
 const STOPWORDS: &[&str] = &[
     "a",
     "about",
@@ -155,7 +157,6 @@ const STOPWORDS: &[&str] = &[
     "hi",
     "him",
     "his",
-    "how",
     "i",
     "id",
     "if",
@@ -186,6 +187,7 @@ const STOPWORDS: &[&str] = &[
     "really",
     "she",
     "should",
+    "shouldnt",
     "so",
     "some",
     "someone",
@@ -218,15 +220,8 @@ const STOPWORDS: &[&str] = &[
     "wasnt",
     "we",
     "were",
-    "what",
-    "whats",
-    "when",
-    "where",
-    "which",
     "while",
-    "who",
     "whom",
-    "why",
     "will",
     "with",
     "would",
@@ -242,7 +237,6 @@ const STOPWORDS: &[&str] = &[
 /// Whether a normalised word is a stop word.
 #[must_use]
 pub fn is_stopword(word: &str) -> bool {
-    if std::env::var("WH").is_ok() && ["what","whats","who","how","why","when","where","which"].contains(&word) { return false; }
     STOPWORDS.binary_search(&word).is_ok()
 }
 

@@ -1,0 +1,210 @@
+//! Command-line interface over the library core: check, ask, chat, match, eval, explain, run, report.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use prolobot::eval::{parse_cases, EvalReport};
+use prolobot::faq::{render, Faq, LoadError, Loaded};
+use prolobot::matcher::Matcher;
+use prolobot::reply::Composer;
+
+/// Answers prolotherapy questions from a curated FAQ, on Discord or offline.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// The FAQ file.
+    #[arg(long, global = true, env = "PROLOBOT_FAQ", default_value = "faq.toml")]
+    faq: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a FAQ file: prints every problem as path:line:column; exit 0 only when valid.
+    Check {
+        /// The file to check (defaults to --faq).
+        path: Option<PathBuf>,
+    },
+    /// Print the reply to one question exactly as the bot would post it.
+    Ask {
+        /// The question.
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
+    /// Interactive console: ask questions offline, one per line (also reads piped stdin).
+    Chat,
+    /// Read one question per stdin line, write one JSON decision per line.
+    Match,
+    /// Run a labelled question set and report accuracy.
+    Eval {
+        /// A file of [[case]] tables with q and expect.
+        file: PathBuf,
+        /// Exit non-zero when overall accuracy is below this (0 to 1).
+        #[arg(long)]
+        min_accuracy: Option<f64>,
+    },
+    /// Show how a question is matched: tokens, typo corrections, synonyms, candidates.
+    Explain {
+        /// The question.
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
+}
+
+/// Runs the command line; `Err` is printed once by `main`.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { path } => Ok(check(path.as_deref().unwrap_or(&cli.faq))),
+        Command::Ask { question } => ask(&cli.faq, &question.join(" ")),
+        Command::Chat => chat(&cli.faq),
+        Command::Match => match_lines(&cli.faq),
+        Command::Eval { file, min_accuracy } => eval(&cli.faq, &file, min_accuracy),
+        Command::Explain { question } => explain(&cli.faq, &question.join(" ")),
+    }
+}
+
+fn load(path: &Path) -> Result<Faq> {
+    let Loaded { faq, warnings } = Faq::load(path)?;
+    if !warnings.is_empty() {
+        eprintln!("{}", render(path, &warnings));
+    }
+    Ok(faq)
+}
+
+fn check(path: &Path) -> ExitCode {
+    match Faq::load(path) {
+        Ok(Loaded { faq, warnings }) => {
+            if !warnings.is_empty() {
+                println!("{}", render(path, &warnings));
+            }
+            println!(
+                "{}: ok ({} entries, {} red-flag rules, {} warning(s))",
+                path.display(),
+                faq.entries.len(),
+                faq.red_flags.rules.len(),
+                warnings.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(LoadError::Invalid { path, diagnostics }) => {
+            println!("{}", render(&path, &diagnostics));
+            let errors = diagnostics
+                .iter()
+                .filter(|d| d.severity == prolobot::faq::Severity::Error)
+                .count();
+            println!(
+                "{}: {errors} error(s); the bot keeps serving the last good version",
+                path.display()
+            );
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            println!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ask(path: &Path, question: &str) -> Result<ExitCode> {
+    let faq = load(path)?;
+    let matcher = Matcher::new(&faq);
+    println!(
+        "{}",
+        Composer::new(&faq)
+            .decision(&matcher.decide(question))
+            .text()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn chat(path: &Path) -> Result<ExitCode> {
+    let faq = load(path)?;
+    let matcher = Matcher::new(&faq);
+    let composer = Composer::new(&faq);
+    let answer = |line: &str| -> Option<String> {
+        match line.trim() {
+            "" => None,
+            "/list" => Some(composer.topic_list().text().to_string()),
+            question => Some(
+                composer
+                    .decision(&matcher.decide(question))
+                    .text()
+                    .to_string(),
+            ),
+        }
+    };
+    if !io::stdin().is_terminal() {
+        let mut out = io::stdout().lock();
+        for line in io::stdin().lock().lines() {
+            if let Some(reply) = answer(&line?) {
+                writeln!(out, "{reply}\n")?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("prolobot chat: ask a question about prolotherapy. /list shows the topics; Ctrl-D or /quit leaves.");
+    let mut editor = rustyline::DefaultEditor::new().context("cannot start the line editor")?;
+    loop {
+        match editor.readline("you> ") {
+            Ok(line) if line.trim() == "/quit" => break,
+            Ok(line) => {
+                let _ = editor.add_history_entry(line.as_str());
+                if let Some(reply) = answer(&line) {
+                    println!("\n{reply}\n");
+                }
+            }
+            Err(
+                rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof,
+            ) => break,
+            Err(error) => return Err(error).context("reading the console"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn match_lines(path: &Path) -> Result<ExitCode> {
+    let faq = load(path)?;
+    let matcher = Matcher::new(&faq);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for line in io::stdin().lock().lines() {
+        let question = line?;
+        let decision = matcher.decide(&question);
+        let id = |i: usize| faq.entries[i].id.as_str();
+        let record = serde_json::json!({
+            "question": question,
+            "outcome": decision.outcome.as_str(),
+            "id": decision.entry.map(id),
+            "confidence": (f64::from(decision.confidence) * 1000.0).round() / 1000.0,
+            "suggestions": decision.suggestions.iter().map(|&i| id(i)).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{record}")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval(path: &Path, file: &Path, min_accuracy: Option<f64>) -> Result<ExitCode> {
+    let faq = load(path)?;
+    let source =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let cases = parse_cases(&source, &faq).with_context(|| format!("in {}", file.display()))?;
+    let report = EvalReport::run(&Matcher::new(&faq), &faq, &cases);
+    println!("{report}");
+    let accuracy = report.overall().rate();
+    if let Some(min) = min_accuracy.filter(|&min| accuracy < min) {
+        eprintln!("accuracy {accuracy:.3} is below --min-accuracy {min}");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(path: &Path, question: &str) -> Result<ExitCode> {
+    let faq = load(path)?;
+    println!("{}", Matcher::new(&faq).explain(question));
+    Ok(ExitCode::SUCCESS)
+}

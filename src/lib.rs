@@ -1,0 +1,20 @@
+//! prolobot: answers prolotherapy questions from a curated, sourced FAQ.
+//!
+//! # Layout
+//! The core is pure (no Discord, no async, no I/O beyond reading the FAQ file):
+//! - [`faq`]: the `faq.toml` model, loading and validation with line:column diagnostics.
+//! - [`text`]: normalisation and tokenisation shared by everything that compares text.
+//! - [`eval`]: running labelled question sets and summarising accuracy.
+//! - [`fuzzy`]: typo correction with a length-scaled edit budget (symmetric-delete index).
+//! - [`matcher`]: routes a message to emergency, an answer, suggestions or no match.
+//! - [`red_flags`]: emergency rules, checked before matching and never overridden.
+//! - [`store`]: the SQLite question log, votes and moderator reports (edge: does I/O).
+//! - [`reply`]: the one composer of every reply, which always appends the disclaimer.
+pub mod eval;
+pub mod faq;
+pub mod fuzzy;
+pub mod matcher;
+pub mod red_flags;
+pub mod reply;
+pub mod store;
+pub mod text;

@@ -1,0 +1,400 @@
+//! Routing a message to an outcome: emergency, one answer, "did you mean", or no match.
+//!
+//! Red flags are checked first and nothing overrides them. Otherwise the message is turned
+//! into terms (normalised, stop words dropped, stemmed, typos corrected against the FAQ's
+//! vocabulary, synonyms and phrases rewritten) and each entry is scored by how much of the
+//! question it explains and how much of its closest phrasing the question covers, both
+//! weighted by IDF; their F-beta mean (question coverage weighted 1.3x) is the confidence, in [0, 1].
+
+mod index;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::faq::{Faq, Thresholds};
+use crate::red_flags::RedFlagDetector;
+use crate::text::{normalise, Analyzer};
+pub use index::SynonymHit;
+use index::{Index, TermId};
+
+/// How many entries, best first by question coverage, get their phrasings compared.
+const CANDIDATES: usize = 64;
+/// The most entries offered as "did you mean".
+const MAX_SUGGESTIONS: usize = 3;
+
+/// The kind of decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// One entry answers the question.
+    Answer,
+    /// Unsure: offer a few entries.
+    Suggest,
+    /// Nothing fits.
+    NoMatch,
+    /// The message describes symptoms that need urgent care.
+    Emergency,
+}
+
+impl Outcome {
+    /// The name used in `prolobot match` output, eval files and statistics.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Answer => "answer",
+            Self::Suggest => "suggest",
+            Self::NoMatch => "no_match",
+            Self::Emergency => "emergency",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What to do with a message. Entry and rule references are indices into the FAQ it was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The kind of decision.
+    pub outcome: Outcome,
+    /// The answered entry, for `Answer`.
+    pub entry: Option<usize>,
+    /// The offered entries, for `Suggest`.
+    pub suggestions: Vec<usize>,
+    /// Confidence of the best entry, in [0, 1] (1 for emergencies).
+    pub confidence: f32,
+    /// The red-flag rules that fired, for `Emergency`.
+    pub red_flags: Vec<usize>,
+}
+
+/// One scored entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// Entry index.
+    pub entry: usize,
+    /// F-beta combination of the two coverages.
+    pub confidence: f32,
+    /// Share of the question's weight this entry explains.
+    pub question_coverage: f32,
+    /// Share of the closest phrasing's weight the question covers.
+    pub phrasing_coverage: f32,
+}
+
+/// Everything the matcher saw and decided, for `prolobot explain` and `/faq test`.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    /// The normalised message.
+    pub normalised: String,
+    /// Typo corrections made (typed stem -> vocabulary stem).
+    pub corrections: Vec<(String, String)>,
+    /// Synonym replacements made.
+    pub synonyms: Vec<SynonymHit>,
+    /// The final terms with their weights; `known` is false for words the FAQ never uses.
+    pub terms: Vec<(String, f32, bool)>,
+    /// The best candidates with their entry ids.
+    pub candidates: Vec<(String, Candidate)>,
+    /// The decision.
+    pub decision: Decision,
+}
+
+/// A message's terms, ready to score.
+struct Query {
+    /// Distinct known terms with their weights.
+    known: Vec<(TermId, f32)>,
+    /// Weight of everything in the message: known terms plus unknown words.
+    total_weight: f32,
+    corrections: Vec<(String, String)>,
+    synonyms: Vec<SynonymHit>,
+    terms: Vec<(String, f32, bool)>,
+}
+
+/// Decides outcomes for one FAQ. Build once per FAQ version; `decide` is cheap and `&self`.
+pub struct Matcher {
+    analyzer: Analyzer,
+    index: Index,
+    red_flags: RedFlagDetector,
+    thresholds: Thresholds,
+    ids: Vec<String>,
+}
+
+impl Matcher {
+    /// Indexes `faq`.
+    #[must_use]
+    pub fn new(faq: &Faq) -> Self {
+        let analyzer = Analyzer::default();
+        let index = Index::new(faq, &analyzer);
+        let red_flags = RedFlagDetector::new(&faq.red_flags, &analyzer);
+        let ids = faq.entries.iter().map(|e| e.id.clone()).collect();
+        Self {
+            analyzer,
+            index,
+            red_flags,
+            thresholds: faq.thresholds,
+            ids,
+        }
+    }
+
+    /// The thresholds in use.
+    #[must_use]
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+    }
+
+    /// Decides what to do with `message`.
+    #[must_use]
+    pub fn decide(&self, message: &str) -> Decision {
+        self.run(message).1
+    }
+
+    /// Every entry that shares a term with `message`, best first, ignoring red flags.
+    #[must_use]
+    pub fn rank(&self, message: &str) -> Vec<Candidate> {
+        self.score(&self.query(self.analyzer.terms(message)))
+    }
+
+    /// The stems of `message` without stop words, as the matcher sees them before typo
+    /// correction; used to group similar questions in reports.
+    #[must_use]
+    pub fn terms(&self, message: &str) -> Vec<String> {
+        self.analyzer.terms(message)
+    }
+
+    /// Decides and shows the working.
+    #[must_use]
+    pub fn explain(&self, message: &str) -> Explanation {
+        let (query, decision, candidates) = self.run(message);
+        Explanation {
+            normalised: normalise(message),
+            corrections: query.corrections,
+            synonyms: query.synonyms,
+            terms: query.terms,
+            candidates: candidates
+                .into_iter()
+                .take(5)
+                .map(|c| (self.ids[c.entry].clone(), c))
+                .collect(),
+            decision,
+        }
+    }
+
+    fn run(&self, message: &str) -> (Query, Decision, Vec<Candidate>) {
+        let tokens = self.analyzer.tokens(message);
+        let fired = self.red_flags.fired(&tokens);
+        let query = self.query(
+            tokens
+                .into_iter()
+                .filter(|t| !t.stop)
+                .map(|t| t.stem)
+                .collect(),
+        );
+        let candidates = self.score(&query);
+        let decision = if fired.is_empty() {
+            self.decide_from(&candidates)
+        } else {
+            Decision {
+                outcome: Outcome::Emergency,
+                entry: None,
+                suggestions: Vec::new(),
+                confidence: 1.0,
+                red_flags: fired,
+            }
+        };
+        (query, decision, candidates)
+    }
+
+    /// Corrects typos, rewrites synonyms and phrases, and weighs the resulting terms.
+    fn query(&self, stems: Vec<String>) -> Query {
+        let index = &self.index;
+        let mut corrections = Vec::new();
+        let mut corrected_cache: HashMap<String, String> = HashMap::new();
+        let corrected: Vec<String> = stems
+            .into_iter()
+            .map(|stem| {
+                if index.vocabulary.contains_key(&stem) {
+                    return stem;
+                }
+                if let Some(done) = corrected_cache.get(&stem) {
+                    return done.clone();
+                }
+                let fixed = match index.fuzzy.correct(&stem) {
+                    Some((word, _)) => {
+                        corrections.push((stem.clone(), word.to_string()));
+                        word.to_string()
+                    }
+                    None => stem.clone(),
+                };
+                corrected_cache.insert(stem, fixed.clone());
+                fixed
+            })
+            .collect();
+        let mut synonyms = Vec::new();
+        let mut terms = index.rewriter.rewrite(corrected, &mut synonyms);
+        terms.sort_unstable();
+        terms.dedup();
+        let mut query = Query {
+            known: Vec::new(),
+            total_weight: 0.0,
+            corrections,
+            synonyms,
+            terms: Vec::new(),
+        };
+        for term in terms {
+            let id = index
+                .vocabulary
+                .get(&term)
+                .copied()
+                .filter(|&id| !index.postings[id as usize].is_empty());
+            let weight = id.map_or(index.unknown_weight, |id| index.idf[id as usize]);
+            // A phrase term repeats words already counted, so it adds evidence without adding weight
+            // to the question's total.
+            if !term.contains(' ') {
+                query.total_weight += weight;
+            }
+            if let Some(id) = id {
+                query.known.push((id, weight));
+            }
+            query.terms.push((term, weight, id.is_some()));
+        }
+        query
+    }
+
+    /// Scores entries that share a term with the query, best first.
+    fn score(&self, query: &Query) -> Vec<Candidate> {
+        let index = &self.index;
+        if query.total_weight <= 0.0 {
+            return Vec::new();
+        }
+        let mut explained: HashMap<u32, f32> = HashMap::new();
+        for &(term, weight) in &query.known {
+            for &entry in &index.postings[term as usize] {
+                *explained.entry(entry).or_default() += weight;
+            }
+        }
+        let mut by_coverage: Vec<(u32, f32)> = explained.into_iter().collect();
+        by_coverage.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        by_coverage.truncate(CANDIDATES);
+        let mut candidates: Vec<Candidate> = by_coverage
+            .into_iter()
+            .map(|(entry, weight)| {
+                let question_coverage = (weight / query.total_weight).min(1.0);
+                let phrasing_coverage = self.phrasing_coverage(entry as usize, query);
+                Candidate {
+                    entry: entry as usize,
+                    confidence: f_beta(phrasing_coverage, question_coverage),
+                    question_coverage,
+                    phrasing_coverage,
+                }
+            })
+            .collect();
+        candidates.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then(a.entry.cmp(&b.entry))
+        });
+        candidates
+    }
+
+    /// The largest share of one phrasing's weight that the query covers.
+    fn phrasing_coverage(&self, entry: usize, query: &Query) -> f32 {
+        let weight_in_query =
+            |term: &TermId| query.known.iter().find(|(t, _)| t == term).map(|(_, w)| *w);
+        self.index.entries[entry]
+            .phrasings
+            .iter()
+            .map(|p| p.terms.iter().filter_map(weight_in_query).sum::<f32>() / p.weight)
+            .fold(0.0, f32::max)
+    }
+
+    fn decide_from(&self, candidates: &[Candidate]) -> Decision {
+        let t = self.thresholds;
+        let best = candidates.first().map_or(0.0, |c| c.confidence);
+        let runner_up = candidates.get(1).map_or(0.0, |c| c.confidence);
+        let mut decision = Decision {
+            outcome: Outcome::NoMatch,
+            entry: None,
+            suggestions: Vec::new(),
+            confidence: best,
+            red_flags: Vec::new(),
+        };
+        if best >= t.answer && best - runner_up >= t.margin {
+            decision.outcome = Outcome::Answer;
+            decision.entry = Some(candidates[0].entry);
+        } else if best >= t.suggest {
+            decision.outcome = Outcome::Suggest;
+            decision.suggestions = candidates
+                .iter()
+                .enumerate()
+                .take_while(|(i, c)| {
+                    c.confidence >= t.suggest || (*i == 1 && c.confidence >= t.suggest / 2.0)
+                })
+                .take(MAX_SUGGESTIONS)
+                .map(|(_, c)| c.entry)
+                .collect();
+        }
+        decision
+    }
+}
+
+/// How much more the question's coverage counts than the phrasing's: measured on StackFAQ and
+/// the dev set, leaning towards "explains the whole question" ranks paraphrases better.
+const RECALL_WEIGHT: f32 = 1.3;
+
+/// The F-beta combination of phrasing coverage (precision) and question coverage (recall).
+fn f_beta(precision: f32, recall: f32) -> f32 {
+    let b2 = RECALL_WEIGHT * RECALL_WEIGHT;
+    let denominator = b2 * precision + recall;
+    if denominator <= 0.0 {
+        0.0
+    } else {
+        (1.0 + b2) * precision * recall / denominator
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "normalised: {}", self.normalised)?;
+        let corrections: Vec<String> = self
+            .corrections
+            .iter()
+            .map(|(from, to)| format!("{from} -> {to}"))
+            .collect();
+        writeln!(f, "typo corrections: {}", list_or_none(&corrections))?;
+        let synonyms: Vec<String> = self
+            .synonyms
+            .iter()
+            .map(|s| format!("{} -> {}", s.variant, s.canonical))
+            .collect();
+        writeln!(f, "synonyms: {}", list_or_none(&synonyms))?;
+        let terms: Vec<String> = self
+            .terms
+            .iter()
+            .map(|(t, w, known)| format!("{t} ({w:.2}{})", if *known { "" } else { ", unknown" }))
+            .collect();
+        writeln!(f, "terms: {}", list_or_none(&terms))?;
+        writeln!(f, "candidates:")?;
+        for (id, c) in &self.candidates {
+            writeln!(
+                f,
+                "  {id}: {:.2} (explains {:.0}% of the question, covers {:.0}% of its closest phrasing)",
+                c.confidence,
+                c.question_coverage * 100.0,
+                c.phrasing_coverage * 100.0
+            )?;
+        }
+        write!(
+            f,
+            "decision: {} (confidence {:.2})",
+            self.decision.outcome, self.decision.confidence
+        )
+    }
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
