@@ -182,5 +182,3 @@ fn typo_injection_changes_about_thirty_percent_of_words() {
     let share = changed as f64 / text.split_whitespace().count() as f64;
     assert!((0.2..0.4).contains(&share), "changed {share:.2} of words");
 }
-
-#[test]
