@@ -29,6 +29,7 @@ struct Sections {
     synonyms: Vec<(Spanned<String>, Vec<Spanned<String>>)>,
     red_flags: Option<RawRedFlags>,
     entries: Vec<Spanned<RawEntry>>,
+    unparsed_entry_ids: Vec<String>,
 }
 
 pub(super) fn validate(source: &str) -> Result<Loaded, Vec<Diagnostic>> {
@@ -73,7 +74,7 @@ fn read_sections(c: &mut Collector<'_>, root: DeTable<'_>) -> Sections {
             "matching" => sections.matching = parse(c, value),
             "synonyms" => sections.synonyms = parse_synonyms(c, value),
             "red_flags" => sections.red_flags = parse(c, value),
-            "entry" => sections.entries = parse_array(c, value),
+            "entry" => parse_entries(c, value, &mut sections),
             other => c.error(
                 key.span(),
                 Problem::UnknownField {
@@ -100,27 +101,39 @@ fn parse<T: DeserializeOwned>(c: &mut Collector<'_>, value: Spanned<DeValue<'_>>
 }
 
 /// Deserialises each element of an array of tables on its own.
-fn parse_array<T: DeserializeOwned>(
-    c: &mut Collector<'_>,
-    value: Spanned<DeValue<'_>>,
-) -> Vec<Spanned<T>> {
+/// Deserialises each `[[entry]]` on its own. The ids of entries that fail to parse are kept,
+/// so `related` lists pointing at them do not report a second, misleading problem.
+fn parse_entries(c: &mut Collector<'_>, value: Spanned<DeValue<'_>>, sections: &mut Sections) {
     let span = value.span();
-    match value.into_inner() {
-        DeValue::Array(items) => items
-            .into_iter()
-            .filter_map(|item| {
-                let item_span = item.span();
-                parse(c, item).map(|parsed| Spanned::new(item_span, parsed))
-            })
-            .collect(),
-        _ => {
-            c.error(
-                span,
-                Problem::Syntax("expected an array of tables: write each as [[entry]]".into()),
-            );
-            Vec::new()
+    let DeValue::Array(items) = value.into_inner() else {
+        c.error(
+            span,
+            Problem::Syntax("expected an array of tables: write each as [[entry]]".into()),
+        );
+        return;
+    };
+    for item in items {
+        let item_span = item.span();
+        let id = table_string(item.get_ref(), "id");
+        match parse::<RawEntry>(c, item) {
+            Some(entry) => sections.entries.push(Spanned::new(item_span, entry)),
+            None => sections.unparsed_entry_ids.extend(id),
         }
     }
+}
+
+/// The string value of `key` in a table value, if there is one.
+fn table_string(value: &DeValue<'_>, key: &str) -> Option<String> {
+    let DeValue::Table(table) = value else {
+        return None;
+    };
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .and_then(|(_, v)| match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => None,
+        })
 }
 
 fn parse_synonyms(
@@ -157,7 +170,13 @@ fn check(c: &mut Collector<'_>, sections: Sections, analyzer: &Analyzer) -> Opti
         return None;
     };
     let texts = check_texts(c, texts.into_inner());
-    let entries = check_entries(c, sections.entries, &texts, analyzer);
+    let entries = check_entries(
+        c,
+        sections.entries,
+        &sections.unparsed_entry_ids,
+        &texts,
+        analyzer,
+    );
     Some(Faq {
         reviewed: sections.reviewed.map(|d| d.to_string()),
         texts,
@@ -386,6 +405,7 @@ fn is_kebab_case(id: &str) -> bool {
 fn check_entries(
     c: &mut Collector<'_>,
     raw: Vec<Spanned<RawEntry>>,
+    unparsed_ids: &[String],
     texts: &Texts,
     analyzer: &Analyzer,
 ) -> Vec<Entry> {
@@ -404,8 +424,9 @@ fn check_entries(
             (check_entry(c, entry, texts, analyzer), related)
         })
         .collect();
+    let known = |id: &str| ids.contains(id) || unparsed_ids.iter().any(|u| u == id);
     for (_, related) in &entries {
-        for id in related.iter().filter(|id| !ids.contains(id.get_ref())) {
+        for id in related.iter().filter(|id| !known(id.get_ref())) {
             c.error(id.span(), Problem::UnknownRelated(id.get_ref().clone()));
         }
     }

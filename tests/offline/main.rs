@@ -1,7 +1,10 @@
 //! Offline tests of the built binary, the shipped FAQ and the matcher's accuracy targets.
 //! (Discord end-to-end tests live in their own binary, `tests/discord`.)
 
+mod replies;
+mod robustness;
 mod stackfaq;
+mod validation;
 
 use std::path::PathBuf;
 
@@ -10,4 +13,12 @@ fn shared_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared")
         .join(relative)
+}
+
+/// The FAQ shipped in the repository, which must load.
+fn shipped_faq() -> prolobot::faq::Faq {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq.toml");
+    prolobot::faq::Faq::load(&path)
+        .expect("the shipped faq.toml is valid")
+        .faq
 }

@@ -1,0 +1,190 @@
+//! Matching speed: the shipped FAQ against a naive baseline, a generated 10,000-entry FAQ
+//! (load + index, and per question), and an adversarial 4,000-character message.
+//!
+//! Targets (issue 3): median <= 20 us per question on the shipped FAQ; 10,000 entries load and
+//! index in <= 1 s and answer in <= 200 us; a 4,000-character message in <= 1 ms.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use prolobot::faq::Faq;
+use prolobot::matcher::Matcher;
+use prolobot::text::normalise;
+
+fn shipped_faq() -> Faq {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
+    Faq::load(std::path::Path::new(path))
+        .expect("the shipped faq.toml is valid")
+        .faq
+}
+
+/// Questions as users type them: the FAQ's own examples with a letter swapped in long words.
+fn user_questions(faq: &Faq) -> Vec<String> {
+    faq.entries
+        .iter()
+        .flat_map(|e| &e.questions)
+        .map(|q| {
+            q.split(' ')
+                .map(|w| {
+                    if w.len() > 6 {
+                        format!("{}{}{}", &w[..2], &w[3..4], &w[4..])
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// The naive baseline: whole-string similarity against every example question.
+fn naive_best<'f>(faq: &'f Faq, question: &str) -> &'f str {
+    let question = normalise(question);
+    let mut best = ("", 0.0);
+    for entry in &faq.entries {
+        for example in &entry.questions {
+            let score = strsim::normalized_levenshtein(&question, &normalise(example));
+            if score > best.1 {
+                best = (&entry.id, score);
+            }
+        }
+    }
+    best.0
+}
+
+fn bench_shipped(c: &mut Criterion) {
+    let faq = shipped_faq();
+    let matcher = Matcher::new(&faq);
+    let questions = user_questions(&faq);
+    let mut group = c.benchmark_group("shipped_faq_per_question");
+    let mut i = 0;
+    group.bench_function("matcher", |b| {
+        b.iter(|| {
+            i = (i + 1) % questions.len();
+            black_box(matcher.decide(&questions[i]))
+        });
+    });
+    let mut j = 0;
+    group.bench_function("naive_strsim_baseline", |b| {
+        b.iter(|| {
+            j = (j + 1) % questions.len();
+            black_box(naive_best(&faq, &questions[j]))
+        });
+    });
+    group.finish();
+}
+
+/// A deterministic pseudo-random generator for synthetic vocabularies.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+fn synthetic_words(count: usize, rng: &mut Lcg) -> Vec<String> {
+    const SYLLABLES: [&str; 24] = [
+        "ka", "lo", "mi", "ra", "te", "su", "vo", "ne", "pi", "da", "gor", "lin", "mar", "tes",
+        "bru", "fen", "ost", "qua", "rel", "sin", "tor", "und", "vex", "wal",
+    ];
+    (0..count)
+        .map(|_| {
+            (0..2 + rng.below(3))
+                .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
+                .collect()
+        })
+        .collect()
+}
+
+/// A valid faq.toml with `entries` entries of synthetic text.
+fn generated_faq_toml(entries: usize) -> (String, Vec<String>) {
+    let mut rng = Lcg(7);
+    let words = synthetic_words(20_000, &mut rng);
+    let mut phrase = |rng: &mut Lcg| -> String {
+        (0..5)
+            .map(|_| words[rng.below(words.len())].as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut toml = String::from(
+        "[texts]\ndisclaimer = \"General information only.\"\nemergency = \"Call your local emergency number.\"\nno_match = \"No match.\"\n",
+    );
+    let mut queries = Vec::new();
+    for i in 0..entries {
+        let questions: Vec<String> = (0..4).map(|_| phrase(&mut rng)).collect();
+        queries.push(questions[0].clone());
+        let quoted: Vec<String> = questions.iter().map(|q| format!("{q:?}")).collect();
+        let _ = write!(
+            toml,
+            "\n[[entry]]\nid = \"entry-{i}\"\ntitle = {:?}\nmedical = false\nquestions = [{}]\nanswer = \"Answer {i}.\"\n",
+            phrase(&mut rng),
+            quoted.join(", ")
+        );
+    }
+    (toml, queries)
+}
+
+fn bench_large(c: &mut Criterion) {
+    let (toml, queries) = generated_faq_toml(10_000);
+    let mut group = c.benchmark_group("generated_10k_entries");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("load_and_index", |b| {
+        b.iter(|| {
+            let faq = Faq::from_toml_str(&toml)
+                .expect("generated FAQ is valid")
+                .faq;
+            black_box(Matcher::new(&faq))
+        });
+    });
+    group.finish();
+    let faq = Faq::from_toml_str(&toml)
+        .expect("generated FAQ is valid")
+        .faq;
+    let matcher = Matcher::new(&faq);
+    let mut group = c.benchmark_group("generated_10k_entries_per_question");
+    let mut i = 0;
+    group.bench_function("matcher", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            black_box(matcher.decide(&queries[i]))
+        });
+    });
+    group.finish();
+}
+
+fn bench_adversarial(c: &mut Criterion) {
+    let faq = shipped_faq();
+    let matcher = Matcher::new(&faq);
+    let mut rng = Lcg(3);
+    let words = synthetic_words(2_000, &mut rng);
+    let distinct_words: String = words.join(" ").chars().take(4_000).collect();
+    let typo_flood: String = "prolotheraphy injectoin dextorse "
+        .repeat(200)
+        .chars()
+        .take(4_000)
+        .collect();
+    let mut group = c.benchmark_group("adversarial_4000_chars");
+    group.bench_function("distinct_unknown_words", |b| {
+        b.iter(|| black_box(matcher.decide(&distinct_words)))
+    });
+    group.bench_function("repeated_typos", |b| {
+        b.iter(|| black_box(matcher.decide(&typo_flood)))
+    });
+    group.bench_function("single_letter", |b| {
+        b.iter(|| black_box(matcher.decide(&"a".repeat(4_000))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_shipped, bench_large, bench_adversarial);
+criterion_main!(benches);

@@ -1,0 +1,137 @@
+//! The disclaimer invariant: every reply path carries the disclaimer and fits a Discord message.
+
+use prolobot::faq::Faq;
+use prolobot::matcher::{Decision, Matcher, Outcome};
+use prolobot::reply::{Composer, Reply, ReplyKind, MESSAGE_LIMIT};
+use proptest::prelude::*;
+
+use crate::shipped_faq;
+
+fn assert_carries_disclaimer(faq: &Faq, reply: &Reply) {
+    let disclaimer = faq.texts.disclaimer.trim();
+    assert!(
+        reply.text().contains(disclaimer),
+        "{:?} reply lacks the disclaimer:\n{}",
+        reply.kind(),
+        reply.text()
+    );
+    assert!(
+        reply.text().trim_end().ends_with(&format!("{disclaimer}*")),
+        "the disclaimer closes the reply"
+    );
+    assert!(
+        reply.text().chars().count() <= MESSAGE_LIMIT,
+        "{:?} reply is too long",
+        reply.kind()
+    );
+}
+
+/// Every constructor of the composer, with every entry, rule and suggestion shape.
+fn every_reply(faq: &Faq) -> Vec<Reply> {
+    let composer = Composer::new(faq);
+    let mut replies = vec![
+        composer.no_match(),
+        composer.topic_list(),
+        composer.notice("reloaded"),
+        composer.error("something went wrong"),
+        composer.notice(&"x".repeat(5_000)),
+        composer.error(&"y".repeat(5_000)),
+    ];
+    replies.extend(faq.entries.iter().map(|e| composer.answer(e)));
+    let all: Vec<_> = faq.entries.iter().collect();
+    replies.extend(all.windows(3).map(|w| composer.suggestions(w)));
+    let rules: Vec<_> = faq.red_flags.rules.iter().collect();
+    replies.extend(rules.iter().map(|r| composer.emergency(&[r])));
+    replies.push(composer.emergency(&rules));
+    replies
+}
+
+#[test]
+fn every_reply_path_carries_the_disclaimer() {
+    let faq = shipped_faq();
+    let replies = every_reply(&faq);
+    for kind in [
+        ReplyKind::Answer,
+        ReplyKind::Suggestions,
+        ReplyKind::NoMatch,
+        ReplyKind::Emergency,
+        ReplyKind::Notice,
+        ReplyKind::Error,
+    ] {
+        assert!(
+            replies.iter().any(|r| r.kind() == kind),
+            "no {kind:?} reply was built"
+        );
+    }
+    for reply in &replies {
+        assert_carries_disclaimer(&faq, reply);
+    }
+}
+
+#[test]
+fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
+    let faq = shipped_faq();
+    let composer = Composer::new(&faq);
+    let decisions = [
+        Decision {
+            outcome: Outcome::Answer,
+            entry: Some(0),
+            suggestions: vec![],
+            confidence: 0.9,
+            red_flags: vec![],
+        },
+        Decision {
+            outcome: Outcome::Suggest,
+            entry: None,
+            suggestions: vec![1, 2],
+            confidence: 0.4,
+            red_flags: vec![],
+        },
+        Decision {
+            outcome: Outcome::NoMatch,
+            entry: None,
+            suggestions: vec![],
+            confidence: 0.0,
+            red_flags: vec![],
+        },
+        Decision {
+            outcome: Outcome::Emergency,
+            entry: None,
+            suggestions: vec![],
+            confidence: 1.0,
+            red_flags: vec![0],
+        },
+    ];
+    for decision in &decisions {
+        assert_carries_disclaimer(&faq, &composer.decision(decision));
+    }
+}
+
+#[test]
+fn emergency_guidance_comes_first_and_without_faq_content() {
+    let faq = shipped_faq();
+    let matcher = Matcher::new(&faq);
+    let decision =
+        matcher.decide("had prolo yesterday, now a fever and the knee is hot and swollen");
+    assert_eq!(decision.outcome, Outcome::Emergency);
+    let reply = Composer::new(&faq).decision(&decision);
+    assert!(reply.text().starts_with("🚨"), "{}", reply.text());
+    assert!(reply.text().contains("emergency"), "{}", reply.text());
+    assert!(faq
+        .entries
+        .iter()
+        .all(|e| !reply.text().contains(e.answer.trim())));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn any_message_gets_a_reply_with_the_disclaimer(message in "\\PC{0,300}") {
+        let faq = shipped_faq();
+        let matcher = Matcher::new(&faq);
+        let reply = Composer::new(&faq).decision(&matcher.decide(&message));
+        prop_assert!(reply.text().contains(faq.texts.disclaimer.trim()));
+        prop_assert!(reply.text().chars().count() <= MESSAGE_LIMIT);
+    }
+}

@@ -1,0 +1,256 @@
+//! One broken fixture per validation rule, each asserting the reported line and column.
+
+use prolobot::faq::{Faq, Problem, Severity};
+
+/// A minimal valid FAQ; each test breaks one thing in it.
+const VALID: &str = r#"reviewed = 2026-11-25
+
+[texts]
+disclaimer = "General information only, not medical advice."
+emergency = "Call your local emergency number now."
+no_match = "I don't know that one."
+
+[synonyms]
+dextrose = ["sugar water", "glucose"]
+
+[red_flags]
+guard = ["ever"]
+
+[[red_flags.rule]]
+id = "infection"
+title = "Infection"
+all = [["fever"], ["swollen"]]
+
+[[entry]]
+id = "what-is-it"
+title = "What is it?"
+questions = ["what is it", "define it", "explain it please"]
+keywords = ["definition"]
+answer = "It is a thing."
+sources = ["Someone 2020"]
+related = ["how-much"]
+
+[[entry]]
+id = "how-much"
+title = "How much is it?"
+medical = false
+questions = ["how much does it cost", "price", "is it expensive"]
+answer = "It varies."
+related = ["what-is-it"]
+"#;
+
+/// The diagnostics of `source`, which must fail to load.
+fn errors(source: &str) -> Vec<(usize, usize, Problem)> {
+    let diagnostics = Faq::from_toml_str(source).expect_err("the fixture must be rejected");
+    diagnostics
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| (d.line, d.column, d.problem))
+        .collect()
+}
+
+fn broken(from: &str, to: &str) -> String {
+    assert!(VALID.contains(from), "fixture text {from:?} not found");
+    VALID.replacen(from, to, 1)
+}
+
+#[test]
+fn the_base_fixture_is_valid() {
+    let loaded = Faq::from_toml_str(VALID).expect("valid");
+    assert_eq!(loaded.faq.entries.len(), 2);
+    assert!(loaded.warnings.is_empty());
+}
+
+#[test]
+fn syntax_error_is_positioned() {
+    let found = errors(&broken("title = \"What is it?\"", "title = \"What is it?"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    // The string runs to the end of the line, where the parser notices it is not closed.
+    assert_eq!((found[0].0, found[0].1), (21, 21), "{found:?}");
+    assert!(matches!(found[0].2, Problem::Syntax(_)));
+}
+
+#[test]
+fn unknown_field_in_an_entry_is_positioned() {
+    let found = errors(&broken(
+        "keywords = [\"definition\"]",
+        "keywords = [\"definition\"]\nanswr = \"typo\"",
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 24, "{found:?}");
+    assert!(
+        matches!(&found[0].2, Problem::Syntax(m) if m.contains("answr")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn unknown_top_level_field_is_positioned() {
+    let found = errors(&format!("disclamer = \"x\"\n{VALID}"));
+    assert_eq!(
+        found,
+        [(
+            1,
+            1,
+            Problem::UnknownField {
+                field: "disclamer".into(),
+                expected: "reviewed, texts, matching, synonyms, red_flags, entry"
+            }
+        )]
+    );
+}
+
+#[test]
+fn duplicate_entry_id_names_the_first_line() {
+    let found = errors(&broken("id = \"how-much\"", "id = \"what-is-it\""));
+    assert!(
+        found.contains(&(
+            29,
+            6,
+            Problem::DuplicateId {
+                id: "what-is-it".into(),
+                first_line: 20
+            }
+        )),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn malformed_id_is_positioned() {
+    let found = errors(
+        &broken("id = \"how-much\"", "id = \"How_Much\"")
+            .replace("related = [\"how-much\"]", "related = []"),
+    );
+    assert_eq!(found, [(29, 6, Problem::MalformedId("How_Much".into()))]);
+}
+
+#[test]
+fn empty_answer_is_positioned() {
+    let found = errors(&broken("answer = \"It varies.\"", "answer = \"  \""));
+    assert_eq!(found, [(33, 10, Problem::EmptyText("answer"))]);
+}
+
+#[test]
+fn too_few_and_empty_questions_are_positioned() {
+    let found = errors(&broken(
+        "[\"how much does it cost\", \"price\", \"is it expensive\"]",
+        "[\"price\", \"\"]",
+    ));
+    assert_eq!(
+        found,
+        [
+            (32, 13, Problem::TooFewQuestions { min: 3, found: 2 }),
+            (32, 23, Problem::EmptyText("question"))
+        ]
+    );
+}
+
+#[test]
+fn unknown_related_id_is_positioned() {
+    let found = errors(&broken(
+        "related = [\"how-much\"]",
+        "related = [\"how-mutch\"]",
+    ));
+    assert_eq!(
+        found,
+        [(26, 12, Problem::UnknownRelated("how-mutch".into()))]
+    );
+}
+
+#[test]
+fn medical_entry_without_sources_is_positioned() {
+    let found = errors(&broken("sources = [\"Someone 2020\"]\n", ""));
+    assert_eq!(
+        found,
+        [(20, 6, Problem::MissingSources("what-is-it".into()))]
+    );
+}
+
+#[test]
+fn variant_under_two_canonical_terms_is_positioned() {
+    let found = errors(&broken(
+        "dextrose = [\"sugar water\", \"glucose\"]",
+        "dextrose = [\"sugar water\", \"glucose\"]\nsugar = [\"Glucose\"]",
+    ));
+    assert_eq!(
+        found,
+        [(
+            10,
+            10,
+            Problem::ConflictingSynonym {
+                variant: "Glucose".into(),
+                first: "dextrose".into(),
+                second: "sugar".into()
+            }
+        )]
+    );
+}
+
+#[test]
+fn empty_disclaimer_is_positioned() {
+    let found = errors(&broken(
+        "disclaimer = \"General information only, not medical advice.\"",
+        "disclaimer = \"\"",
+    ));
+    assert_eq!(found, [(4, 14, Problem::EmptyDisclaimer)]);
+}
+
+#[test]
+fn answer_too_long_for_a_discord_message_is_positioned() {
+    let long = "word ".repeat(400);
+    let found = errors(&broken(
+        "answer = \"It varies.\"",
+        &format!("answer = \"{long}\""),
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (33, 10));
+    assert!(
+        matches!(found[0].2, Problem::AnswerTooLong { limit: 2000, .. }),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn bad_thresholds_are_positioned() {
+    let found = errors(&format!("{VALID}\n[matching]\nanswer_threshold = 1.5\n"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (37, 20));
+}
+
+#[test]
+fn red_flag_rule_problems_are_positioned() {
+    let found = errors(&broken(
+        "all = [[\"fever\"], [\"swollen\"]]",
+        "all = [[\"fever\"], []]",
+    ));
+    assert_eq!(found, [(17, 19, Problem::EmptyText("red-flag group"))]);
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let source = broken(
+        "disclaimer = \"General information only, not medical advice.\"",
+        "disclaimer = \"\"",
+    )
+    .replace("related = [\"how-much\"]", "related = [\"nowhere\"]")
+    .replace("id = \"how-much\"", "id = \"what-is-it\"");
+    let found = errors(&source);
+    let lines: Vec<usize> = found.iter().map(|f| f.0).collect();
+    assert_eq!(lines, [4, 26, 29], "{found:?}");
+}
+
+#[test]
+fn an_example_question_in_two_entries_is_only_a_warning() {
+    let source = broken("\"price\"", "\"define it\"");
+    let loaded = Faq::from_toml_str(&source).expect("warnings do not reject the file");
+    let warning = &loaded.warnings[0];
+    assert_eq!(
+        (warning.line, warning.column, warning.severity),
+        (32, 39, Severity::Warning)
+    );
+    assert_eq!(
+        warning.problem,
+        Problem::DuplicateQuestion("what-is-it".into())
+    );
+}
