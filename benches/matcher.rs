@@ -108,7 +108,7 @@ fn synthetic_words(count: usize, rng: &mut Lcg) -> Vec<String> {
 fn generated_faq_toml(entries: usize) -> (String, Vec<String>) {
     let mut rng = Lcg(7);
     let words = synthetic_words(20_000, &mut rng);
-    let mut phrase = |rng: &mut Lcg| -> String {
+    let phrase = |rng: &mut Lcg| -> String {
         (0..5)
             .map(|_| words[rng.below(words.len())].as_str())
             .collect::<Vec<_>>()
@@ -175,13 +175,13 @@ fn bench_adversarial(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("adversarial_4000_chars");
     group.bench_function("distinct_unknown_words", |b| {
-        b.iter(|| black_box(matcher.decide(&distinct_words)))
+        b.iter(|| black_box(matcher.decide(&distinct_words)));
     });
     group.bench_function("repeated_typos", |b| {
-        b.iter(|| black_box(matcher.decide(&typo_flood)))
+        b.iter(|| black_box(matcher.decide(&typo_flood)));
     });
     group.bench_function("single_letter", |b| {
-        b.iter(|| black_box(matcher.decide(&"a".repeat(4_000))))
+        b.iter(|| black_box(matcher.decide(&"a".repeat(4_000))));
     });
     group.finish();
 }

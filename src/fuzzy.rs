@@ -126,7 +126,7 @@ mod tests {
             ("ever", None), // first letter differs
             ("pan", None),  // three letters: exact only
             ("dxetros", Some("dextros")),
-            ("dextrosexx", Some("dextros")), // 10 letters: two edits
+            ("dextrosse", Some("dextros")), // nine letters: two edits
             ("feverishly", None),
         ];
         for (word, expected) in cases {

@@ -5,6 +5,8 @@
 //! limit. Adapters (Discord, CLI) send a `Reply` as it is, so no output path can skip the
 //! disclaimer.
 
+use std::fmt::Write as _;
+
 use crate::faq::{Entry, Faq, RedFlagRule};
 use crate::matcher::{Decision, Outcome};
 
@@ -112,7 +114,7 @@ impl<'f> Composer<'f> {
     /// The answer for one entry: title, answer, sources.
     #[must_use]
     pub fn answer(&self, entry: &Entry) -> Reply {
-        let mut reply = self.finish(ReplyKind::Answer, answer_body(entry));
+        let mut reply = self.finish(ReplyKind::Answer, &answer_body(entry));
         reply.entry_id = Some(entry.id.clone());
         reply
     }
@@ -122,12 +124,9 @@ impl<'f> Composer<'f> {
     pub fn suggestions(&self, entries: &[&Entry]) -> Reply {
         let mut body = String::from("I'm not sure which topic you mean. Did you mean:");
         for entry in entries {
-            body.push_str(&format!(
-                "\n- **{}** (`/faq topic {}`)",
-                entry.title, entry.id
-            ));
+            let _ = write!(body, "\n- **{}** (`/faq topic {}`)", entry.title, entry.id);
         }
-        let mut reply = self.finish(ReplyKind::Suggestions, body);
+        let mut reply = self.finish(ReplyKind::Suggestions, &body);
         reply.suggestions = entries
             .iter()
             .map(|e| Suggestion {
@@ -147,7 +146,7 @@ impl<'f> Composer<'f> {
             body.push_str("\n\n");
             body.push_str(contact.trim());
         }
-        self.finish(ReplyKind::NoMatch, body)
+        self.finish(ReplyKind::NoMatch, &body)
     }
 
     /// Urgent-care guidance first, then each fired rule's own advice; no FAQ content.
@@ -158,7 +157,7 @@ impl<'f> Composer<'f> {
             body.push_str("\n\n");
             body.push_str(advice.trim());
         }
-        self.finish(ReplyKind::Emergency, body)
+        self.finish(ReplyKind::Emergency, &body)
     }
 
     /// The list of topics, for `/faq list` and the no-match path.
@@ -166,26 +165,26 @@ impl<'f> Composer<'f> {
     pub fn topic_list(&self) -> Reply {
         let mut body = String::from("**Topics I can answer** (use `/faq topic` or just ask):");
         for entry in &self.faq.entries {
-            body.push_str(&format!("\n- {} (`{}`)", entry.title, entry.id));
+            let _ = write!(body, "\n- {} (`{}`)", entry.title, entry.id);
         }
-        self.finish(ReplyKind::Notice, body)
+        self.finish(ReplyKind::Notice, &body)
     }
 
     /// Informational text such as a reload result or an explanation.
     #[must_use]
     pub fn notice(&self, text: &str) -> Reply {
-        self.finish(ReplyKind::Notice, text.to_string())
+        self.finish(ReplyKind::Notice, text)
     }
 
     /// A polite error shown to a user.
     #[must_use]
     pub fn error(&self, text: &str) -> Reply {
-        self.finish(ReplyKind::Error, format!("Sorry, {text}"))
+        self.finish(ReplyKind::Error, &format!("Sorry, {text}"))
     }
 
     /// The single exit of every constructor: body, then the disclaimer, within the limit.
-    fn finish(&self, kind: ReplyKind, body: String) -> Reply {
-        let text = fit_with_disclaimer(&body, &self.faq.texts.disclaimer);
+    fn finish(&self, kind: ReplyKind, body: &str) -> Reply {
+        let text = fit_with_disclaimer(body, &self.faq.texts.disclaimer);
         Reply {
             kind,
             text,
@@ -199,7 +198,7 @@ impl<'f> Composer<'f> {
 pub(crate) fn answer_body(entry: &Entry) -> String {
     let mut body = format!("**{}**\n{}", entry.title.trim(), entry.answer.trim());
     if !entry.sources.is_empty() {
-        body.push_str(&format!("\n-# Sources: {}", entry.sources.join("; ")));
+        let _ = write!(body, "\n-# Sources: {}", entry.sources.join("; "));
     }
     body
 }

@@ -103,136 +103,53 @@ fn url_len(text: &str) -> Option<usize> {
 /// English words too common to say anything about which FAQ entry is meant. Question words
 /// (what, how, who, ...) and "after"/"before" are kept: "how does it work" and "does it
 /// work" ask different things, and so do "after" and "before" a treatment.
+#[rustfmt::skip]
 const STOPWORDS: &[&str] = &[
-    "a",
-    "about",
-    "actually",
-    "after",
-    "again",
-    "all",
-    "am",
-    "an",
-    "and",
-    "any",
-    "anyone",
-    "are",
-    "as",
-    "at",
-    "be",
-    "been",
-    "before",
-    "being",
-    "but",
-    "by",
-    "can",
-    "cant",
-    "could",
-    "couldnt",
-    "did",
-    "didnt",
-    "do",
-    "does",
-    "doesnt",
-    "doing",
-    "dont",
-    "each",
-    "else",
-    "even",
-    "for",
-    "from",
-    "get",
-    "gets",
-    "getting",
-    "got",
-    "guys",
-    "had",
-    "has",
-    "have",
-    "having",
-    "he",
-    "hello",
-    "her",
-    "here",
-    "hey",
-    "hi",
-    "him",
-    "his",
-    "i",
-    "id",
-    "if",
-    "im",
-    "in",
-    "into",
-    "is",
-    "isnt",
-    "it",
-    "its",
-    "ive",
-    "just",
-    "know",
-    "like",
-    "lol",
-    "me",
-    "my",
-    "myself",
-    "of",
-    "ok",
-    "okay",
-    "on",
-    "or",
-    "our",
-    "please",
-    "pls",
-    "plz",
-    "really",
-    "she",
-    "should",
-    "shouldnt",
-    "so",
-    "some",
-    "someone",
-    "something",
-    "than",
-    "thank",
-    "thanks",
-    "that",
-    "thats",
-    "the",
-    "their",
-    "them",
-    "then",
-    "there",
-    "these",
-    "they",
-    "thing",
-    "things",
-    "this",
-    "those",
-    "thx",
-    "to",
-    "too",
-    "u",
-    "um",
-    "ur",
-    "us",
-    "very",
-    "was",
-    "wasnt",
-    "we",
-    "were",
-    "while",
-    "whom",
-    "will",
-    "with",
-    "would",
-    "wouldnt",
-    "ya",
-    "yall",
-    "you",
-    "youre",
-    "your",
-    "yours",
+    "a", "about", "actually", "again", "all", "also", "am", "an", "and", "any", "anybody", "anyone",
+    "anything", "anyway", "anyways", "are", "as", "ask", "asking", "at", "basically", "be", "been",
+    "being", "bit", "btw", "but", "by", "can", "could", "curious", "did",
+    "do", "does", "doing", "each", "else", "even", "everyone",
+    "everything", "exactly", "for", "from", "genuinely", "get", "gets", "getting", "gonna", "got",
+    "gotta", "guys", "had", "has", "have", "having", "he", "hello", "her", "here", "hey", "hi",
+    "him", "his", "hmm", "honestly", "hows", "i", "id", "idk", "if", "im", "imo", "in", "into",
+    "is", "it", "its", "ive", "just", "kinda", "know", "like", "lol", "lot", "lots", "may",
+    "maybe", "me", "might", "must", "my", "myself", "nah", "noob", "of", "ok", "okay", "on", "one",
+    "ones", "or", "our", "please", "pls", "plz", "q", "question", "really", "said", "say", "shall",
+    "she", "should", "so", "some", "somebody", "someone", "something", "sorta", "still",
+    "stuff", "tbh", "tell", "than", "thank", "thanks", "that", "thats", "the", "their", "them",
+    "then", "there", "theres", "these", "they", "theyre", "thing", "things", "this", "tho", "those",
+    "though", "thx", "to", "told", "too", "u", "um", "ur", "us", "very", "wanna", "was",
+    "wat", "we", "were", "whens", "wheres", "while", "whom", "whos", "will", "with", "wondering",
+    "would", "wut", "ya", "yall", "yeah", "yep", "you", "your", "youre", "yours",
+    "youve",
 ];
+
+/// The term every negation becomes.
+pub const NEGATION: &str = "not";
+
+/// Words that negate what follows; they are one term, [`NEGATION`].
+const NEGATIONS: &[&str] = &[
+    "aint", "arent", "cannot", "cant", "couldnt", "didnt", "doesnt", "dont", "havent", "isnt",
+    "never", "no", "not", "shouldnt", "wasnt", "werent", "wont", "wouldnt",
+];
+
+/// Whether a normalised word is a negation.
+#[must_use]
+pub fn is_negation(word: &str) -> bool {
+    NEGATIONS.contains(&word)
+}
+
+/// All negations, for typo correction into them.
+#[must_use]
+pub fn negations() -> &'static [&'static str] {
+    NEGATIONS
+}
+
+/// All stop words, for typo correction into them ("shoudnt" is a stop word too).
+#[must_use]
+pub fn stopwords() -> &'static [&'static str] {
+    STOPWORDS
+}
 
 /// Whether a normalised word is a stop word.
 #[must_use]
@@ -269,11 +186,24 @@ impl Analyzer {
         normalise(raw)
             .split(' ')
             .filter(|w| !w.is_empty())
-            .map(|word| Token {
-                stem: self.stem(word),
-                stop: is_stopword(word),
-            })
+            .map(|word| self.token(word))
             .collect()
+    }
+
+    /// The token for one normalised word. Negations all become the term `not`, so "who
+    /// shouldn't get it" keeps its meaning and "can't breathe" matches "cannot breathe".
+    #[must_use]
+    pub fn token(&self, word: &str) -> Token {
+        if is_negation(word) {
+            return Token {
+                stem: NEGATION.to_string(),
+                stop: false,
+            };
+        }
+        Token {
+            stem: self.stem(word),
+            stop: is_stopword(word),
+        }
     }
 
     /// The stems of the words of `raw` that are not stop words, in order.
@@ -341,7 +271,14 @@ mod tests {
     #[test]
     fn terms_drop_stopwords_and_stem() {
         let analyzer = Analyzer::default();
-        assert_eq!(analyzer.terms("What are the injections like?"), ["inject"]);
+        assert_eq!(
+            analyzer.terms("What are the injections like?"),
+            ["what", "inject"]
+        );
+        assert_eq!(
+            analyzer.terms("who shouldn't get it, or can't"),
+            ["who", "not", "not"]
+        );
         assert_eq!(analyzer.terms("Ligaments healing"), ["ligament", "heal"]);
         let tokens = analyzer.tokens("I can't breathe");
         assert_eq!(

@@ -95,7 +95,7 @@ fn parse<T: DeserializeOwned>(c: &mut Collector<'_>, value: Spanned<DeValue<'_>>
             c.error(
                 e.span().unwrap_or(span),
                 Problem::Syntax(e.message().trim().to_string()),
-            )
+            );
         })
         .ok()
 }
@@ -460,7 +460,7 @@ fn check_questions(
         let id = entry.id.get_ref();
         match question_owner.get(&key) {
             Some(owner) if owner != id => {
-                c.warning(question.span(), Problem::DuplicateQuestion(owner.clone()))
+                c.warning(question.span(), Problem::DuplicateQuestion(owner.clone()));
             }
             _ => {
                 question_owner.insert(key, id.clone());

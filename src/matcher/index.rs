@@ -1,11 +1,11 @@
 //! The searchable form of a FAQ: vocabulary, synonym and phrase rewriting, IDF weights and
 //! an inverted index from terms to entries.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::faq::Faq;
 use crate::fuzzy::FuzzyIndex;
-use crate::text::Analyzer;
+use crate::text::{negations, stopwords, Analyzer};
 
 /// Index of a term in the vocabulary.
 pub(crate) type TermId = u32;
@@ -15,10 +15,13 @@ pub(crate) type TermId = u32;
 #[derive(Debug, Default)]
 pub(crate) struct Rewriter {
     /// First stem of a variant -> (variant stems, canonical stems), longest variant first.
-    synonyms: HashMap<String, Vec<(Vec<String>, Vec<String>)>>,
+    synonyms: HashMap<String, Vec<SynonymRule>>,
     /// First stem of a phrase -> phrases starting with it.
     phrases: HashMap<String, Vec<Vec<String>>>,
 }
+
+/// A synonym variant's stems and the canonical stems that replace them.
+type SynonymRule = (Vec<String>, Vec<String>);
 
 /// One synonym replacement made while rewriting, for explanations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +52,7 @@ impl Rewriter {
             rules.sort_by_key(|(variant, _)| std::cmp::Reverse(variant.len()));
         }
         for keyword in faq.entries.iter().flat_map(|e| &e.keywords) {
-            let stems = rewriter.replace_synonyms(analyzer.terms(keyword), &mut Vec::new());
+            let stems = rewriter.replace_synonyms(&analyzer.terms(keyword), &mut Vec::new());
             if stems.len() > 1 {
                 let phrases = rewriter.phrases.entry(stems[0].clone()).or_default();
                 if !phrases.contains(&stems) {
@@ -69,12 +72,12 @@ impl Rewriter {
     }
 
     /// Synonyms replaced, then phrase terms added.
-    pub(crate) fn rewrite(&self, stems: Vec<String>, hits: &mut Vec<SynonymHit>) -> Vec<String> {
+    pub(crate) fn rewrite(&self, stems: &[String], hits: &mut Vec<SynonymHit>) -> Vec<String> {
         let replaced = self.replace_synonyms(stems, hits);
         self.add_phrases(replaced)
     }
 
-    fn replace_synonyms(&self, stems: Vec<String>, hits: &mut Vec<SynonymHit>) -> Vec<String> {
+    fn replace_synonyms(&self, stems: &[String], hits: &mut Vec<SynonymHit>) -> Vec<String> {
         let mut out = Vec::with_capacity(stems.len());
         let mut i = 0;
         while i < stems.len() {
@@ -133,57 +136,69 @@ pub(crate) struct Index {
     pub(crate) vocabulary: HashMap<String, TermId>,
     pub(crate) idf: Vec<f32>,
     /// Weight of a query word the FAQ never uses.
-    pub(crate) unknown_weight: f32,
+    /// Weight of a query word the FAQ never uses and that is not common English.
+    pub(crate) rare_unknown_weight: f32,
+    /// Weight of a query word the FAQ never uses but that is common English chatter.
+    pub(crate) common_unknown_weight: f32,
+    /// Stems of the most common English words.
+    pub(crate) common_words: HashSet<String>,
     /// Term -> entries that use it (ascending, no repeats).
     pub(crate) postings: Vec<Vec<u32>>,
     pub(crate) entries: Vec<IndexedEntry>,
     pub(crate) fuzzy: FuzzyIndex,
 }
 
-/// How much an unseen word weighs, relative to the rarest word the FAQ uses: an unknown word
-/// is evidence that the question is about something else, but typos and chatter make it weaker
-/// evidence than a known rare word.
-const UNKNOWN_WORD_FACTOR: f32 = 0.3;
+/// How much an unseen word weighs, relative to the rarest word the FAQ uses. A rare word the
+/// FAQ never uses ("covid", "php", "guitar") is evidence that the question is about something
+/// else; a common English word the FAQ never uses ("ago", "noticed", "sister") is mostly
+/// chatter around a question that may well be on topic.
+const RARE_UNKNOWN_FACTOR: f32 = 0.7;
+const COMMON_UNKNOWN_FACTOR: f32 = 0.1;
+
+/// The 5,000 most frequent English words (from the wordfreq project, CC BY-SA 4.0).
+const COMMON_WORDS: &str = include_str!("../common_words.txt");
 
 impl Index {
     pub(crate) fn new(faq: &Faq, analyzer: &Analyzer) -> Self {
         let rewriter = Rewriter::new(faq, analyzer);
-        let mut vocabulary: HashMap<String, TermId> = HashMap::new();
-        let mut intern = |term: String| -> TermId {
-            let next = vocabulary.len() as TermId;
-            *vocabulary.entry(term).or_insert(next)
-        };
-        let mut entry_terms: Vec<Vec<Vec<TermId>>> = Vec::with_capacity(faq.entries.len());
-        for entry in &faq.entries {
-            let texts = std::iter::once(&entry.title)
-                .chain(&entry.questions)
-                .chain(&entry.keywords);
-            let phrasings = texts
-                .map(|text| {
-                    let terms = rewriter.rewrite(analyzer.terms(text), &mut Vec::new());
-                    let mut ids: Vec<TermId> = terms.into_iter().map(&mut intern).collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    ids
-                })
-                .filter(|ids| !ids.is_empty())
-                .collect();
-            entry_terms.push(phrasings);
-        }
+        let mut vocabulary = Vocabulary::default();
+        let parsed: Vec<ParsedEntry> = faq
+            .entries
+            .iter()
+            .map(|entry| ParsedEntry {
+                questions: std::iter::once(&entry.title)
+                    .chain(&entry.questions)
+                    .filter_map(|text| vocabulary.phrasing(text, &rewriter, analyzer))
+                    .collect(),
+                keywords: entry
+                    .keywords
+                    .iter()
+                    .filter_map(|text| vocabulary.phrasing(text, &rewriter, analyzer))
+                    .collect(),
+            })
+            .collect();
         for stem in rewriter.variant_stems() {
-            intern(stem.clone());
+            vocabulary.intern(stem.clone());
         }
-        let postings = build_postings(&entry_terms, vocabulary.len());
+        let postings = build_postings(&parsed, vocabulary.ids.len());
         let n = faq.entries.len() as f32;
         let idf: Vec<f32> = postings
             .iter()
             .map(|p| inverse_frequency(n, p.len() as f32))
             .collect();
-        let entries = entry_terms
+        let is_specific = |terms: &Vec<TermId>| {
+            terms
+                .iter()
+                .any(|&t| postings[t as usize].len() as f32 <= n / 2.0)
+        };
+        let entries = parsed
             .into_iter()
-            .map(|phrasings| IndexedEntry {
-                phrasings: phrasings
+            .map(|entry| IndexedEntry {
+                phrasings: entry
+                    .questions
                     .into_iter()
+                    .chain(entry.keywords)
+                    .filter(is_specific)
                     .map(|terms| Phrasing {
                         weight: terms.iter().map(|&t| idf[t as usize]).sum(),
                         terms,
@@ -191,16 +206,14 @@ impl Index {
                     .collect(),
             })
             .collect();
-        let fuzzy = FuzzyIndex::new(
-            vocabulary
-                .iter()
-                .filter(|(word, _)| !word.contains(' '))
-                .map(|(word, &id)| (word.clone(), postings[id as usize].len() as u32)),
-        );
+        let fuzzy = typo_index(&vocabulary, &postings);
+        let rarest = inverse_frequency(n, 0.0);
         Self {
             rewriter,
-            vocabulary,
-            unknown_weight: inverse_frequency(n, 0.0) * UNKNOWN_WORD_FACTOR,
+            vocabulary: vocabulary.ids,
+            rare_unknown_weight: rarest * RARE_UNKNOWN_FACTOR,
+            common_unknown_weight: rarest * COMMON_UNKNOWN_FACTOR,
+            common_words: COMMON_WORDS.lines().map(|w| analyzer.stem(w)).collect(),
             idf,
             postings,
             entries,
@@ -209,10 +222,75 @@ impl Index {
     }
 }
 
-fn build_postings(entry_terms: &[Vec<Vec<TermId>>], vocabulary_size: usize) -> Vec<Vec<u32>> {
+impl Index {
+    /// The weight of a term the FAQ does not use.
+    pub(crate) fn unknown_weight(&self, term: &str) -> f32 {
+        if self.common_words.contains(term) {
+            self.common_unknown_weight
+        } else {
+            self.rare_unknown_weight
+        }
+    }
+}
+
+/// An entry's texts as term lists. All of them count towards the entry's vocabulary; a text is
+/// also compared as a phrasing only if it has a term that at most half the entries use, since a
+/// lone "prolo??" would otherwise be fully covered by every question that names the therapy.
+struct ParsedEntry {
+    questions: Vec<Vec<TermId>>,
+    keywords: Vec<Vec<TermId>>,
+}
+
+/// Interns terms as ids.
+#[derive(Default)]
+struct Vocabulary {
+    ids: HashMap<String, TermId>,
+}
+
+impl Vocabulary {
+    fn intern(&mut self, term: String) -> TermId {
+        let next = self.ids.len() as TermId;
+        *self.ids.entry(term).or_insert(next)
+    }
+
+    /// The distinct term ids of a FAQ text, or `None` if it has no terms.
+    fn phrasing(
+        &mut self,
+        text: &str,
+        rewriter: &Rewriter,
+        analyzer: &Analyzer,
+    ) -> Option<Vec<TermId>> {
+        let terms = rewriter.rewrite(&analyzer.terms(text), &mut Vec::new());
+        let mut ids: Vec<TermId> = terms.into_iter().map(|t| self.intern(t)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        (!ids.is_empty()).then_some(ids)
+    }
+}
+
+/// Typo targets: single-word vocabulary terms ranked by how many entries use them, plus stop
+/// words and negations (rank 0, so a FAQ word wins a tie): a mistyped "wuold" is dropped like
+/// "would", and "shoudnt" means "not".
+fn typo_index(vocabulary: &Vocabulary, postings: &[Vec<u32>]) -> FuzzyIndex {
+    FuzzyIndex::new(
+        vocabulary
+            .ids
+            .iter()
+            .filter(|(word, _)| !word.contains(' '))
+            .map(|(word, &id)| (word.clone(), postings[id as usize].len() as u32))
+            .chain(
+                stopwords()
+                    .iter()
+                    .chain(negations())
+                    .map(|w| ((*w).to_string(), 0)),
+            ),
+    )
+}
+
+fn build_postings(entries: &[ParsedEntry], vocabulary_size: usize) -> Vec<Vec<u32>> {
     let mut postings = vec![Vec::new(); vocabulary_size];
-    for (entry, phrasings) in entry_terms.iter().enumerate() {
-        for &term in phrasings.iter().flatten() {
+    for (entry, parsed) in entries.iter().enumerate() {
+        for &term in parsed.questions.iter().chain(&parsed.keywords).flatten() {
             let list: &mut Vec<u32> = &mut postings[term as usize];
             if list.last() != Some(&(entry as u32)) {
                 list.push(entry as u32);

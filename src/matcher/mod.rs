@@ -13,7 +13,7 @@ use std::fmt;
 
 use crate::faq::{Faq, Thresholds};
 use crate::red_flags::RedFlagDetector;
-use crate::text::{normalise, Analyzer};
+use crate::text::{is_negation, is_stopword, normalise, Analyzer, NEGATION};
 pub use index::SynonymHit;
 use index::{Index, TermId};
 
@@ -208,29 +208,18 @@ impl Matcher {
     fn query(&self, stems: Vec<String>) -> Query {
         let index = &self.index;
         let mut corrections = Vec::new();
-        let mut corrected_cache: HashMap<String, String> = HashMap::new();
+        let mut resolved: HashMap<String, Option<String>> = HashMap::new();
         let corrected: Vec<String> = stems
             .into_iter()
-            .map(|stem| {
-                if index.vocabulary.contains_key(&stem) {
-                    return stem;
-                }
-                if let Some(done) = corrected_cache.get(&stem) {
-                    return done.clone();
-                }
-                let fixed = match index.fuzzy.correct(&stem) {
-                    Some((word, _)) => {
-                        corrections.push((stem.clone(), word.to_string()));
-                        word.to_string()
-                    }
-                    None => stem.clone(),
-                };
-                corrected_cache.insert(stem, fixed.clone());
-                fixed
+            .filter_map(|stem| {
+                resolved
+                    .entry(stem)
+                    .or_insert_with_key(|stem| self.resolve(stem, &mut corrections))
+                    .clone()
             })
             .collect();
         let mut synonyms = Vec::new();
-        let mut terms = index.rewriter.rewrite(corrected, &mut synonyms);
+        let mut terms = index.rewriter.rewrite(&corrected, &mut synonyms);
         terms.sort_unstable();
         terms.dedup();
         let mut query = Query {
@@ -246,7 +235,8 @@ impl Matcher {
                 .get(&term)
                 .copied()
                 .filter(|&id| !index.postings[id as usize].is_empty());
-            let weight = id.map_or(index.unknown_weight, |id| index.idf[id as usize]);
+            let weight =
+                id.map_or_else(|| index.unknown_weight(&term), |id| index.idf[id as usize]);
             // A phrase term repeats words already counted, so it adds evidence without adding weight
             // to the question's total.
             if !term.contains(' ') {
@@ -258,6 +248,26 @@ impl Matcher {
             query.terms.push((term, weight, id.is_some()));
         }
         query
+    }
+
+    /// The vocabulary word `stem` stands for: itself when known, else its typo correction, else
+    /// itself as an unknown word; `None` for a mistyped stop word, which is dropped, and the
+    /// negation term for a mistyped negation.
+    fn resolve(&self, stem: &str, corrections: &mut Vec<(String, String)>) -> Option<String> {
+        if self.index.vocabulary.contains_key(stem) {
+            return Some(stem.to_string());
+        }
+        let Some((word, _)) = self.index.fuzzy.correct(stem) else {
+            return Some(stem.to_string());
+        };
+        corrections.push((stem.to_string(), word.to_string()));
+        if is_stopword(word) {
+            None
+        } else if is_negation(word) {
+            Some(NEGATION.to_string())
+        } else {
+            Some(word.to_string())
+        }
     }
 
     /// Scores entries that share a term with the query, best first.
