@@ -3,9 +3,10 @@
 //! The edit budget grows with word length (1-3 letters: exact only, 4-7: one edit, 8+: two
 //! edits, counted as optimal string alignment so a swapped pair of letters is one edit) and the
 //! first letter must match. Candidates come from a symmetric-delete index (SymSpell style):
-//! every word is stored under the strings left by deleting up to two of its letters after the
-//! first, and a query word looks up its own deletions, so a lookup costs a few dozen hash
-//! probes however large the vocabulary is.
+//! every word is stored under the hashes of the strings left by deleting up to two of its
+//! letters after the first, and a query word looks up its own deletions, so a lookup costs a
+//! few dozen binary searches however large the vocabulary is; candidates are then verified
+//! with `strsim::osa_distance`.
 
 use std::collections::HashMap;
 
@@ -28,7 +29,8 @@ pub struct FuzzyIndex {
     words: Vec<String>,
     /// How much each word matters when two candidates are equally close (higher wins).
     ranks: Vec<u32>,
-    deletions: HashMap<String, Vec<u32>>,
+    /// (hash of a deletion variant, word id), sorted: a compact multimap that builds fast.
+    deletions: Vec<(u64, u32)>,
 }
 
 impl FuzzyIndex {
@@ -37,15 +39,23 @@ impl FuzzyIndex {
     #[must_use]
     pub fn new(words: impl IntoIterator<Item = (String, u32)>) -> Self {
         let mut index = Self::default();
+        let mut chars = Vec::new();
         for (id, (word, rank)) in words.into_iter().enumerate() {
-            if word.chars().count() >= 3 {
-                for deletion in deletions(&word, MAX_EDITS) {
-                    index.deletions.entry(deletion).or_default().push(id as u32);
-                }
+            chars.clear();
+            chars.extend(word.chars());
+            if chars.len() >= 3 {
+                let id = id as u32;
+                index.deletions.extend(
+                    deletion_hashes(&chars, MAX_EDITS)
+                        .into_iter()
+                        .map(|h| (h, id)),
+                );
             }
             index.words.push(word);
             index.ranks.push(rank);
         }
+        index.deletions.sort_unstable();
+        index.deletions.dedup();
         index
     }
 
@@ -53,53 +63,106 @@ impl FuzzyIndex {
     /// An exact match is returned only if `word` itself is indexed.
     #[must_use]
     pub fn correct(&self, word: &str) -> Option<(&str, usize)> {
-        let budget = edit_budget(word.chars().count());
+        let chars: Vec<char> = word.chars().collect();
+        let budget = edit_budget(chars.len());
         if budget == 0 {
             return None;
         }
-        let mut best: Option<(usize, u32, u32)> = None; // (distance, rank, id)
-        for deletion in deletions(word, budget) {
-            for &id in self.deletions.get(&deletion).into_iter().flatten() {
-                let candidate = &self.words[id as usize];
-                let distance = strsim::osa_distance(word, candidate);
-                if distance > budget {
-                    continue;
-                }
-                let key = (distance, self.ranks[id as usize], id);
-                let better = best.is_none_or(|(d, r, i)| {
-                    (distance, std::cmp::Reverse(key.1), id) < (d, std::cmp::Reverse(r), i)
-                });
-                if better {
-                    best = Some(key);
-                }
-            }
+        let mut candidates: Vec<u32> = Vec::new();
+        for hash in deletion_hashes(&chars, budget) {
+            let start = self.deletions.partition_point(|(h, _)| *h < hash);
+            candidates.extend(
+                self.deletions[start..]
+                    .iter()
+                    .take_while(|(h, _)| *h == hash)
+                    .map(|(_, id)| *id),
+            );
         }
-        best.map(|(distance, _, id)| (self.words[id as usize].as_str(), distance))
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .filter_map(|id| {
+                let distance = strsim::osa_distance(word, &self.words[id as usize]);
+                (distance <= budget).then_some((
+                    distance,
+                    std::cmp::Reverse(self.ranks[id as usize]),
+                    id,
+                ))
+            })
+            .min()
+            .map(|(distance, _, id)| (self.words[id as usize].as_str(), distance))
     }
 }
 
-/// `word` and every string made by deleting up to `depth` characters after the first.
-fn deletions(word: &str, depth: usize) -> Vec<String> {
-    let chars: Vec<char> = word.chars().collect();
-    let mut out = vec![word.to_string()];
-    let mut frontier = vec![chars];
-    for _ in 0..depth {
-        let mut next = Vec::new();
-        for current in &frontier {
-            for skip in 1..current.len() {
-                let mut shorter = current.clone();
-                shorter.remove(skip);
-                next.push(shorter);
-            }
+/// The most distinct words of one message that are looked up; the rest stay as typed. Real
+/// questions have far fewer; this bounds the work a hostile 4,000-character message can cause.
+pub const MAX_LOOKUPS_PER_MESSAGE: usize = 64;
+
+/// Typo lookups for one message: each distinct word is looked up once, and at most
+/// [`MAX_LOOKUPS_PER_MESSAGE`] words are.
+pub struct MessageCorrector<'i> {
+    index: &'i FuzzyIndex,
+    cache: HashMap<String, Option<&'i str>>,
+}
+
+impl<'i> MessageCorrector<'i> {
+    /// A corrector for one message.
+    #[must_use]
+    pub fn new(index: &'i FuzzyIndex) -> Self {
+        Self {
+            index,
+            cache: HashMap::new(),
         }
-        next.sort_unstable();
-        next.dedup();
-        out.extend(next.iter().map(|c| c.iter().collect::<String>()));
-        frontier = next;
+    }
+
+    /// The correction of `word`, if it has one within budget (and the lookup cap allows).
+    pub fn correct(&mut self, word: &str) -> Option<&'i str> {
+        if let Some(done) = self.cache.get(word) {
+            return *done;
+        }
+        if self.cache.len() >= MAX_LOOKUPS_PER_MESSAGE {
+            return None;
+        }
+        let corrected = self.index.correct(word).map(|(w, _)| w);
+        self.cache.insert(word.to_string(), corrected);
+        corrected
+    }
+}
+
+/// Hashes of `chars` and of every sequence made by deleting up to `depth` (at most two)
+/// characters after the first, sorted and without repeats.
+fn deletion_hashes(chars: &[char], depth: usize) -> Vec<u64> {
+    let n = chars.len();
+    let mut out = vec![hash_skipping(chars, None, None)];
+    if depth >= 1 {
+        out.extend((1..n).map(|i| hash_skipping(chars, Some(i), None)));
+    }
+    if depth >= 2 {
+        for i in 1..n {
+            out.extend((i + 1..n).map(|j| hash_skipping(chars, Some(i), Some(j))));
+        }
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// FNV-1a over the characters, leaving out up to two positions; the length is mixed in so
+/// different deletions of one word rarely collide (a collision only costs one extra check).
+fn hash_skipping(chars: &[char], skip_a: Option<usize>, skip_b: Option<usize>) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut hash = OFFSET;
+    let mut kept = 0u64;
+    for (i, c) in chars.iter().enumerate() {
+        if Some(i) == skip_a || Some(i) == skip_b {
+            continue;
+        }
+        hash = (hash ^ u64::from(*c as u32)).wrapping_mul(PRIME);
+        kept += 1;
+    }
+    (hash ^ kept).wrapping_mul(PRIME)
 }
 
 #[cfg(test)]

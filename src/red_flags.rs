@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use crate::faq::RedFlags;
-use crate::fuzzy::FuzzyIndex;
+use crate::fuzzy::{FuzzyIndex, MessageCorrector};
 use crate::text::{Analyzer, Token};
 
 /// Words allowed between the words of a phrase term.
@@ -71,7 +71,11 @@ impl RedFlagDetector {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let stems: Vec<&str> = tokens.iter().map(|t| self.correct(t)).collect();
+        let mut corrector = MessageCorrector::new(&self.fuzzy);
+        let stems: Vec<&str> = tokens
+            .iter()
+            .map(|t| self.correct(t, &mut corrector))
+            .collect();
         self.rules
             .iter()
             .enumerate()
@@ -84,12 +88,12 @@ impl RedFlagDetector {
             .collect()
     }
 
-    fn correct<'a>(&'a self, token: &'a Token) -> &'a str {
+    fn correct<'a>(&'a self, token: &'a Token, corrector: &mut MessageCorrector<'a>) -> &'a str {
         let stem = token.stem.as_str();
         if token.stop || self.words.contains(stem) || self.guard.contains(stem) {
             return stem;
         }
-        self.fuzzy.correct(stem).map_or(stem, |(word, _)| word)
+        corrector.correct(stem).unwrap_or(stem)
     }
 }
 

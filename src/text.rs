@@ -93,10 +93,11 @@ fn discord_token_len(text: &str) -> Option<usize> {
 
 /// Length of a URL at the start of `text`, if there is one.
 fn url_len(text: &str) -> Option<usize> {
-    let lower_prefix: String = text.chars().take(8).flat_map(char::to_lowercase).collect();
-    let is_url = ["http://", "https://", "www."]
-        .iter()
-        .any(|p| lower_prefix.starts_with(p));
+    let has_prefix = |prefix: &str| {
+        text.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    let is_url = ["http://", "https://", "www."].into_iter().any(has_prefix);
     is_url.then(|| text.find(char::is_whitespace).unwrap_or(text.len()))
 }
 

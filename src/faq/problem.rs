@@ -148,13 +148,19 @@ impl fmt::Display for DisplayAt<'_> {
 /// Collects diagnostics while a file is checked, turning byte spans into lines and columns.
 pub(crate) struct Collector<'s> {
     source: &'s str,
+    /// Byte offset where each line starts, so a position costs a binary search, not a scan.
+    line_starts: Vec<usize>,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 impl<'s> Collector<'s> {
     pub(crate) fn new(source: &'s str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Self {
             source,
+            line_starts,
             diagnostics: Vec::new(),
         }
     }
@@ -174,11 +180,11 @@ impl<'s> Collector<'s> {
     }
 
     pub(crate) fn line_of(&self, offset: usize) -> usize {
-        line_column(self.source, offset).0
+        self.line_column(offset).0
     }
 
     fn push(&mut self, severity: Severity, offset: usize, problem: Problem) {
-        let (line, column) = line_column(self.source, offset);
+        let (line, column) = self.line_column(offset);
         self.diagnostics.push(Diagnostic {
             severity,
             line,
@@ -188,29 +194,33 @@ impl<'s> Collector<'s> {
     }
 }
 
-/// 1-based line and character column of a byte offset (clamped to the source).
-fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(source.len());
-    while !source.is_char_boundary(offset) {
-        offset -= 1;
+impl Collector<'_> {
+    /// 1-based line and character column of a byte offset (clamped to the source).
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.source.len());
+        while !self.source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line - 1];
+        (line, self.source[line_start..offset].chars().count() + 1)
     }
-    let before = &source[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::line_column;
+    use super::Collector;
 
     #[test]
     fn positions_are_one_based_and_count_characters() {
         let source = "a = 1\nbé = \"x\"\n";
-        assert_eq!(line_column(source, 0), (1, 1));
-        assert_eq!(line_column(source, 6), (2, 1));
+        let collector = Collector::new(source);
+        assert_eq!(collector.line_column(0), (1, 1));
+        assert_eq!(collector.line_column(6), (2, 1));
         // "bé" is 3 bytes; the space after it is the 3rd character.
-        assert_eq!(line_column(source, 9), (2, 3));
-        assert_eq!(line_column(source, 999), (3, 1));
+        assert_eq!(collector.line_column(9), (2, 3));
+        // Inside the two bytes of "é": counted from the character's start.
+        assert_eq!(collector.line_column(8), (2, 2));
+        assert_eq!(collector.line_column(999), (3, 1));
     }
 }

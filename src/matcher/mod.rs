@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::faq::{Faq, Thresholds};
+use crate::fuzzy::MessageCorrector;
 use crate::red_flags::RedFlagDetector;
 use crate::text::{is_negation, is_stopword, normalise, Analyzer, NEGATION};
 pub use index::SynonymHit;
@@ -208,15 +209,10 @@ impl Matcher {
     fn query(&self, stems: Vec<String>) -> Query {
         let index = &self.index;
         let mut corrections = Vec::new();
-        let mut resolved: HashMap<String, Option<String>> = HashMap::new();
+        let mut corrector = MessageCorrector::new(&index.fuzzy);
         let corrected: Vec<String> = stems
             .into_iter()
-            .filter_map(|stem| {
-                resolved
-                    .entry(stem)
-                    .or_insert_with_key(|stem| self.resolve(stem, &mut corrections))
-                    .clone()
-            })
+            .filter_map(|stem| self.resolve(stem, &mut corrector, &mut corrections))
             .collect();
         let mut synonyms = Vec::new();
         let mut terms = index.rewriter.rewrite(&corrected, &mut synonyms);
@@ -253,14 +249,21 @@ impl Matcher {
     /// The vocabulary word `stem` stands for: itself when known, else its typo correction, else
     /// itself as an unknown word; `None` for a mistyped stop word, which is dropped, and the
     /// negation term for a mistyped negation.
-    fn resolve(&self, stem: &str, corrections: &mut Vec<(String, String)>) -> Option<String> {
-        if self.index.vocabulary.contains_key(stem) {
-            return Some(stem.to_string());
+    fn resolve(
+        &self,
+        stem: String,
+        corrector: &mut MessageCorrector<'_>,
+        corrections: &mut Vec<(String, String)>,
+    ) -> Option<String> {
+        if self.index.vocabulary.contains_key(&stem) {
+            return Some(stem);
         }
-        let Some((word, _)) = self.index.fuzzy.correct(stem) else {
-            return Some(stem.to_string());
+        let Some(word) = corrector.correct(&stem) else {
+            return Some(stem);
         };
-        corrections.push((stem.to_string(), word.to_string()));
+        if !corrections.iter().any(|(from, _)| *from == stem) {
+            corrections.push((stem, word.to_string()));
+        }
         if is_stopword(word) {
             None
         } else if is_negation(word) {
