@@ -233,9 +233,9 @@ impl Index {
     }
 }
 
-/// An entry's texts as term lists. All of them count towards the entry's vocabulary; a text is
-/// also compared as a phrasing only if it has a term that at most half the entries use, since a
-/// lone "prolo??" would otherwise be fully covered by every question that names the therapy.
+/// An entry's texts as term lists. All of them count towards the entry's vocabulary, but a text
+/// made of one word that more than half the entries use is not compared as a phrasing: a lone
+/// "prolo??" would otherwise be fully covered by every question that names the therapy.
 struct ParsedEntry {
     questions: Vec<Vec<TermId>>,
     keywords: Vec<Vec<TermId>>,

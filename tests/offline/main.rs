@@ -1,6 +1,7 @@
 //! Offline tests of the built binary, the shipped FAQ and the matcher's accuracy targets.
 //! (Discord end-to-end tests live in their own binary, `tests/discord`.)
 
+mod cli;
 mod replies;
 mod robustness;
 mod stackfaq;

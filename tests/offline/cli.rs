@@ -1,0 +1,318 @@
+//! The built binary, run as a moderator would: from a temporary directory, with a cleared
+//! environment (so no developer `.env` or token is ever read).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::shared_path;
+
+fn shipped_faq_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq.toml")
+}
+
+fn prolobot(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prolobot"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A temporary directory holding `faq.toml` = the shipped FAQ with `from` replaced by `to`.
+fn edited_faq(from: &str, to: &str) -> tempfile::TempDir {
+    let source = std::fs::read_to_string(shipped_faq_path()).unwrap();
+    assert!(source.contains(from), "{from:?} not in the shipped FAQ");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("faq.toml"), source.replacen(from, to, 1)).unwrap();
+    dir
+}
+
+/// The 1-based number of the first line that is exactly `line` (ignoring surrounding space).
+fn line_of(path: &Path, line: &str) -> usize {
+    std::fs::read_to_string(path).unwrap().lines().position(|l| l.trim() == line).expect("line present") + 1
+}
+
+#[test]
+fn check_accepts_the_shipped_faq() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = prolobot(
+        dir.path(),
+        &["check", shipped_faq_path().to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("ok (16 entries"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn check_rejects_a_syntax_error_with_its_position() {
+    let dir = edited_faq("\n[texts]\n", "\n[texts\n");
+    let line = line_of(&dir.path().join("faq.toml"), "[texts");
+    let out = prolobot(dir.path(), &["check"], None);
+    assert!(!out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(&format!("faq.toml:{line}:")), "line {line}: {stdout}");
+    assert!(stdout.contains("error:"), "{stdout}");
+}
+
+#[test]
+fn check_rejects_a_duplicated_entry_with_its_position() {
+    let dir = edited_faq("id = \"how-it-works\"", "id = \"what-is-prolotherapy\"");
+    let out = prolobot(dir.path(), &["check"], None);
+    assert!(!out.status.success());
+    let stdout = text(&out.stdout);
+    let second = std::fs::read_to_string(dir.path().join("faq.toml"))
+        .unwrap()
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "id = \"what-is-prolotherapy\"")
+        .map(|(i, _)| i + 1)
+        .nth(1)
+        .expect("two entries with the id");
+    assert!(
+        stdout.contains(&format!(
+            "faq.toml:{second}:6: error: duplicate id `what-is-prolotherapy`"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_rejects_an_emptied_disclaimer_with_its_position() {
+    let source = std::fs::read_to_string(shipped_faq_path()).unwrap();
+    let disclaimer_line = source
+        .lines()
+        .find(|l| l.starts_with("disclaimer = "))
+        .unwrap();
+    let dir = edited_faq(disclaimer_line, "disclaimer = \"\"");
+    let line = line_of(&dir.path().join("faq.toml"), "disclaimer = \"\"");
+    let out = prolobot(dir.path(), &["check"], None);
+    assert!(!out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "faq.toml:{line}:14: error: `disclaimer` must not be empty"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn ask_prints_the_reply_as_posted_with_the_disclaimer() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = shipped_faq_path();
+    let out = prolobot(
+        dir.path(),
+        &[
+            "--faq",
+            faq.to_str().unwrap(),
+            "ask",
+            "how much does prolotherapy cost?",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let disclaimer = crate::shipped_faq().texts.disclaimer;
+    assert!(stdout.contains(disclaimer.trim()), "{stdout}");
+    assert!(
+        stdout.contains("**"),
+        "an answer has a bold title: {stdout}"
+    );
+}
+
+#[test]
+fn match_writes_one_json_decision_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = shipped_faq_path();
+    let input = "how much does prolotherapy cost?\nasdf qwerty zxcv\nchest pain and cant breathe after my prolo\n";
+    let out = prolobot(
+        dir.path(),
+        &["--faq", faq.to_str().unwrap(), "match"],
+        Some(input),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for line in &lines {
+        let keys: Vec<&String> = line.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["confidence", "id", "outcome", "question", "suggestions"]
+        );
+        let confidence = line["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&confidence));
+    }
+    assert_eq!(lines[0]["outcome"], "answer");
+    assert_eq!(lines[0]["id"], "cost-insurance");
+    assert_eq!(lines[1]["outcome"], "no_match");
+    assert_eq!(lines[1]["id"], serde_json::Value::Null);
+    assert_eq!(lines[2]["outcome"], "emergency");
+}
+
+#[test]
+fn chat_answers_piped_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = shipped_faq_path();
+    let out = prolobot(
+        dir.path(),
+        &["--faq", faq.to_str().unwrap(), "chat"],
+        Some("/list\nwhat is prolotherapy\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Topics I can answer"), "{stdout}");
+    assert!(stdout.contains("**What is prolotherapy?**"), "{stdout}");
+}
+
+#[test]
+fn explain_shows_the_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = shipped_faq_path();
+    let out = prolobot(
+        dir.path(),
+        &[
+            "--faq",
+            faq.to_str().unwrap(),
+            "explain",
+            "prolotheraphy cost?",
+        ],
+        None,
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("typo corrections: prolotheraphi -> prolotherapi"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("candidates:"), "{stdout}");
+    assert!(stdout.contains("decision:"), "{stdout}");
+}
+
+#[test]
+fn the_faq_path_comes_from_the_environment_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_prolobot"))
+        .args(["check"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PROLOBOT_FAQ", shipped_faq_path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_missing_faq_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = prolobot(dir.path(), &["ask", "hello"], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("cannot read faq.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn eval_fails_below_the_minimum_accuracy() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = shipped_faq_path();
+    let cases = dir.path().join("cases.toml");
+    std::fs::write(
+        &cases,
+        "[[case]]\nq = \"asdf qwerty\"\nexpect = \"cost-insurance\"\n",
+    )
+    .unwrap();
+    let out = prolobot(
+        dir.path(),
+        &[
+            "--faq",
+            faq.to_str().unwrap(),
+            "eval",
+            cases.to_str().unwrap(),
+            "--min-accuracy",
+            "0.5",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stdout).contains("overall accuracy: 0/1"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// The dev set's targets (issue 3), as a regression suite for FAQ and matcher edits.
+#[test]
+fn dev_set_targets_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = shipped_faq_path();
+    let cases = shared_path("eval/questions.toml");
+    let out = prolobot(
+        dir.path(),
+        &[
+            "--faq",
+            faq.to_str().unwrap(),
+            "eval",
+            cases.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    println!("{report}");
+    let fraction = |label: &str| -> (usize, usize) {
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line"));
+        let numbers = line[label.len()..].trim_start_matches(':').trim();
+        let (right, total) = numbers.split_once(' ').unwrap().0.split_once('/').unwrap();
+        (right.parse().unwrap(), total.parse().unwrap())
+    };
+    let (right, total) = fraction("FAQ questions answered with the right entry");
+    assert!(
+        right as f64 >= 0.95 * total as f64,
+        "FAQ accuracy {right}/{total} < 95%\n{report}"
+    );
+    let (flagged, emergencies) = fraction("emergency recall");
+    assert_eq!(flagged, emergencies, "every emergency flagged");
+    assert_eq!(fraction("false emergencies").0, 0, "no false emergency");
+    let (answered, off_topic) = fraction("off-topic questions answered");
+    assert!(
+        answered as f64 <= 0.10 * off_topic as f64,
+        "off-topic answered {answered}/{off_topic} > 10%"
+    );
+}
