@@ -187,9 +187,10 @@ impl Index {
             .map(|p| inverse_frequency(n, p.len() as f32))
             .collect();
         let is_specific = |terms: &Vec<TermId>| {
-            terms
-                .iter()
-                .any(|&t| postings[t as usize].len() as f32 <= n / 2.0)
+            terms.len() > 1
+                || terms
+                    .iter()
+                    .any(|&t| postings[t as usize].len() as f32 <= n / 2.0)
         };
         let entries = parsed
             .into_iter()
