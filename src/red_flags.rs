@@ -7,7 +7,7 @@
 //! own words with the same budget as the matcher, except stop words and the FAQ's guard list,
 //! so a common word never turns into a red-flag word.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::faq::RedFlags;
 use crate::fuzzy::{FuzzyIndex, MessageCorrector};
@@ -23,6 +23,8 @@ pub struct RedFlagDetector {
     rules: Vec<Vec<Vec<Vec<String>>>>,
     words: HashSet<String>,
     guard: HashSet<String>,
+    /// The rules' words as written -> their stems.
+    typed_forms: HashMap<String, String>,
     fuzzy: FuzzyIndex,
 }
 
@@ -50,17 +52,27 @@ impl RedFlagDetector {
             .flatten()
             .cloned()
             .collect();
+        // Typos are corrected on words as typed, then stemmed like the rules' own words.
+        let typed_forms: HashMap<String, String> = red_flags
+            .rules
+            .iter()
+            .flat_map(|rule| rule.groups.iter().flatten())
+            .flat_map(|term| analyzer.tokens(term))
+            .filter(|t| !t.stop)
+            .map(|t| (t.word, t.stem))
+            .collect();
         let guard = red_flags
             .guard
             .iter()
             .flat_map(|g| analyzer.tokens(g))
             .map(|t| t.stem)
             .collect();
-        let fuzzy = FuzzyIndex::new(words.iter().map(|w| (w.clone(), 1)));
+        let fuzzy = FuzzyIndex::new(typed_forms.keys().map(|w| (w.clone(), 1)));
         Self {
             rules,
             words,
             guard,
+            typed_forms,
             fuzzy,
         }
     }
@@ -93,7 +105,10 @@ impl RedFlagDetector {
         if token.stop || self.words.contains(stem) || self.guard.contains(stem) {
             return stem;
         }
-        corrector.correct(stem).unwrap_or(stem)
+        corrector
+            .correct(&token.word)
+            .and_then(|word| self.typed_forms.get(word))
+            .map_or(stem, String::as_str)
     }
 }
 

@@ -112,7 +112,7 @@ const STOPWORDS: &[&str] = &[
     "do", "does", "doing", "each", "else", "even", "everyone",
     "everything", "exactly", "for", "from", "genuinely", "get", "gets", "getting", "gonna", "got",
     "gotta", "guys", "had", "has", "have", "having", "he", "hello", "her", "here", "hey", "hi",
-    "him", "his", "hmm", "honestly", "hows", "i", "id", "idk", "if", "im", "imo", "in", "into",
+    "him", "his", "hmm", "honestly", "i", "id", "idk", "if", "im", "imo", "in", "into",
     "is", "it", "its", "ive", "just", "kinda", "know", "like", "lol", "lot", "lots", "may",
     "maybe", "me", "might", "must", "my", "myself", "nah", "noob", "of", "ok", "okay", "on", "one",
     "ones", "or", "our", "please", "pls", "plz", "q", "question", "really", "said", "say", "shall",
@@ -120,10 +120,20 @@ const STOPWORDS: &[&str] = &[
     "stuff", "tbh", "tell", "than", "thank", "thanks", "that", "thats", "the", "their", "them",
     "then", "there", "theres", "these", "they", "theyre", "thing", "things", "this", "tho", "those",
     "though", "thx", "to", "told", "too", "u", "um", "ur", "us", "very", "wanna", "was",
-    "wat", "we", "were", "whens", "wheres", "while", "whom", "whos", "will", "with", "wondering",
-    "would", "wut", "ya", "yall", "yeah", "yep", "you", "your", "youre", "yours",
+    "we", "were", "while", "whom", "will", "with", "wondering",
+    "would", "ya", "yall", "yeah", "yep", "you", "your", "youre", "yours",
     "youve",
 ];
+
+/// Chat spellings of question words, read as the word itself ("wat is prolo" asks "what").
+fn chat_spelling(word: &str) -> &str {
+    match word {
+        "wat" | "wut" | "wht" => "what",
+        "hw" => "how",
+        "y" => "why",
+        _ => word,
+    }
+}
 
 /// The term every negation becomes.
 pub const NEGATION: &str = "not";
@@ -158,9 +168,11 @@ pub fn is_stopword(word: &str) -> bool {
     STOPWORDS.binary_search(&word).is_ok()
 }
 
-/// One word of a normalised message: its stem, and whether it is a stop word.
+/// One word of a normalised message: as typed, stemmed, and whether it is a stop word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
+    /// The normalised word as typed; typos are corrected on this form.
+    pub word: String,
     /// The stemmed word.
     pub stem: String,
     /// True for stop words, which the matcher skips but red-flag phrases may contain.
@@ -195,14 +207,15 @@ impl Analyzer {
     /// shouldn't get it" keeps its meaning and "can't breathe" matches "cannot breathe".
     #[must_use]
     pub fn token(&self, word: &str) -> Token {
-        if is_negation(word) {
-            return Token {
-                stem: NEGATION.to_string(),
-                stop: false,
-            };
-        }
+        let word = chat_spelling(word);
+        let stem = if is_negation(word) {
+            NEGATION.to_string()
+        } else {
+            self.stem(word)
+        };
         Token {
-            stem: self.stem(word),
+            word: word.to_string(),
+            stem,
             stop: is_stopword(word),
         }
     }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::faq::Faq;
 use crate::fuzzy::FuzzyIndex;
-use crate::text::{negations, stopwords, Analyzer};
+use crate::text::{is_negation, negations, normalise, stopwords, Analyzer};
 
 /// Index of a term in the vocabulary.
 pub(crate) type TermId = u32;
@@ -207,7 +207,7 @@ impl Index {
                     .collect(),
             })
             .collect();
-        let fuzzy = typo_index(&vocabulary, &postings);
+        let fuzzy = typo_index(faq, &vocabulary, &postings, analyzer);
         let rarest = inverse_frequency(n, 0.0);
         Self {
             rewriter,
@@ -224,9 +224,14 @@ impl Index {
 }
 
 impl Index {
+    /// Whether a stem is common English (numbers count as common: "15 year old" is chatter).
+    pub(crate) fn is_common_word(&self, stem: &str) -> bool {
+        self.common_words.contains(stem) || stem.bytes().all(|b| b.is_ascii_digit())
+    }
+
     /// The weight of a term the FAQ does not use.
     pub(crate) fn unknown_weight(&self, term: &str) -> f32 {
-        if self.common_words.contains(term) {
+        if self.is_common_word(term) {
             self.common_unknown_weight
         } else {
             self.rare_unknown_weight
@@ -269,23 +274,57 @@ impl Vocabulary {
     }
 }
 
-/// Typo targets: single-word vocabulary terms ranked by how many entries use them, plus stop
-/// words and negations (rank 0, so a FAQ word wins a tie): a mistyped "wuold" is dropped like
-/// "would", and "shoudnt" means "not".
-fn typo_index(vocabulary: &Vocabulary, postings: &[Vec<u32>]) -> FuzzyIndex {
-    FuzzyIndex::new(
-        vocabulary
-            .ids
-            .iter()
-            .filter(|(word, _)| !word.contains(' '))
-            .map(|(word, &id)| (word.clone(), postings[id as usize].len() as u32))
-            .chain(
-                stopwords()
-                    .iter()
-                    .chain(negations())
-                    .map(|w| ((*w).to_string(), 0)),
-            ),
-    )
+/// Only longer stop words and negations are typo targets: "shoudnt" is surely "shouldnt",
+/// but "donut" is not "dont".
+const MIN_FUNCTION_WORD_TARGET: usize = 6;
+
+/// Typo targets: the FAQ's words as written (titles, questions, keywords, synonyms), ranked by
+/// how many entries use their stem, plus longer stop words and negations (rank 0, so a FAQ
+/// word wins a tie). Typos are made in words, not stems: "exercizes" is one edit from
+/// "exercises", while their stems are two apart.
+fn typo_index(
+    faq: &Faq,
+    vocabulary: &Vocabulary,
+    postings: &[Vec<u32>],
+    analyzer: &Analyzer,
+) -> FuzzyIndex {
+    let texts = faq
+        .entries
+        .iter()
+        .flat_map(|e| {
+            std::iter::once(&e.title)
+                .chain(&e.questions)
+                .chain(&e.keywords)
+        })
+        .chain(
+            faq.synonyms
+                .iter()
+                .flat_map(|s| std::iter::once(&s.canonical).chain(&s.variants)),
+        );
+    let mut ranks: HashMap<String, u32> = HashMap::new();
+    for text in texts {
+        for word in normalise(text)
+            .split(' ')
+            .filter(|w| !w.is_empty() && !is_negation(w))
+        {
+            let token = analyzer.token(word);
+            if !token.stop && !ranks.contains_key(word) {
+                let rank = vocabulary
+                    .ids
+                    .get(&token.stem)
+                    .map_or(0, |&id| postings[id as usize].len() as u32);
+                ranks.insert(word.to_string(), rank);
+            }
+        }
+    }
+    for word in stopwords()
+        .iter()
+        .chain(negations())
+        .filter(|w| w.len() >= MIN_FUNCTION_WORD_TARGET)
+    {
+        ranks.entry((*word).to_string()).or_insert(0);
+    }
+    FuzzyIndex::new(ranks)
 }
 
 fn build_postings(entries: &[ParsedEntry], vocabulary_size: usize) -> Vec<Vec<u32>> {

@@ -14,7 +14,7 @@ use std::fmt;
 use crate::faq::{Faq, Thresholds};
 use crate::fuzzy::MessageCorrector;
 use crate::red_flags::RedFlagDetector;
-use crate::text::{is_negation, is_stopword, normalise, Analyzer, NEGATION};
+use crate::text::{normalise, Analyzer, Token};
 pub use index::SynonymHit;
 use index::{Index, TermId};
 
@@ -152,7 +152,7 @@ impl Matcher {
     /// Every entry that shares a term with `message`, best first, ignoring red flags.
     #[must_use]
     pub fn rank(&self, message: &str) -> Vec<Candidate> {
-        self.score(&self.query(self.analyzer.terms(message)))
+        self.score(&self.query(&self.analyzer.tokens(message)))
     }
 
     /// The stems of `message` without stop words, as the matcher sees them before typo
@@ -183,13 +183,7 @@ impl Matcher {
     fn run(&self, message: &str) -> (Query, Decision, Vec<Candidate>) {
         let tokens = self.analyzer.tokens(message);
         let fired = self.red_flags.fired(&tokens);
-        let query = self.query(
-            tokens
-                .into_iter()
-                .filter(|t| !t.stop)
-                .map(|t| t.stem)
-                .collect(),
-        );
+        let query = self.query(&tokens);
         let candidates = self.score(&query);
         let decision = if fired.is_empty() {
             self.decide_from(&candidates)
@@ -206,13 +200,14 @@ impl Matcher {
     }
 
     /// Corrects typos, rewrites synonyms and phrases, and weighs the resulting terms.
-    fn query(&self, stems: Vec<String>) -> Query {
+    fn query(&self, tokens: &[Token]) -> Query {
         let index = &self.index;
         let mut corrections = Vec::new();
         let mut corrector = MessageCorrector::new(&index.fuzzy);
-        let corrected: Vec<String> = stems
-            .into_iter()
-            .filter_map(|stem| self.resolve(stem, &mut corrector, &mut corrections))
+        let corrected: Vec<String> = tokens
+            .iter()
+            .filter(|t| !t.stop)
+            .filter_map(|token| self.resolve(token, &mut corrector, &mut corrections))
             .collect();
         let mut synonyms = Vec::new();
         let mut terms = index.rewriter.rewrite(&corrected, &mut synonyms);
@@ -246,31 +241,28 @@ impl Matcher {
         query
     }
 
-    /// The vocabulary word `stem` stands for: itself when known, else its typo correction, else
-    /// itself as an unknown word; `None` for a mistyped stop word, which is dropped, and the
-    /// negation term for a mistyped negation.
+    /// The term a token stands for: its stem when known (or common English), else the stem of
+    /// the FAQ word its typed form is a typo of, else its stem as an unknown word; `None` for a
+    /// mistyped stop word, which is dropped.
     fn resolve(
         &self,
-        stem: String,
+        token: &Token,
         corrector: &mut MessageCorrector<'_>,
         corrections: &mut Vec<(String, String)>,
     ) -> Option<String> {
-        if self.index.vocabulary.contains_key(&stem) {
-            return Some(stem);
+        // A common English word is a real word, not a typo: "done" must not become "dont".
+        let stem = &token.stem;
+        if self.index.vocabulary.contains_key(stem) || self.index.is_common_word(stem) {
+            return Some(stem.clone());
         }
-        let Some(word) = corrector.correct(&stem) else {
-            return Some(stem);
+        let Some(word) = corrector.correct(&token.word) else {
+            return Some(stem.clone());
         };
-        if !corrections.iter().any(|(from, _)| *from == stem) {
-            corrections.push((stem, word.to_string()));
+        if !corrections.iter().any(|(from, _)| *from == token.word) {
+            corrections.push((token.word.clone(), word.to_string()));
         }
-        if is_stopword(word) {
-            None
-        } else if is_negation(word) {
-            Some(NEGATION.to_string())
-        } else {
-            Some(word.to_string())
-        }
+        let corrected = self.analyzer.token(word);
+        (!corrected.stop).then_some(corrected.stem)
     }
 
     /// Scores entries that share a term with the query, best first.
