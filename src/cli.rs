@@ -5,11 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use prolobot::config::Config;
+use prolobot::discord::KnowledgeBase;
 use prolobot::eval::{parse_cases, EvalReport};
 use prolobot::faq::{render, Faq, LoadError, Loaded};
 use prolobot::matcher::Matcher;
 use prolobot::reply::Composer;
+use prolobot::store::{ReportQuery, Store};
+use prolobot::text::Analyzer;
 
 /// Answers prolotherapy questions from a curated FAQ, on Discord or offline.
 #[derive(Parser)]
@@ -53,11 +58,36 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
+    /// Run the Discord bot until Ctrl-C or SIGTERM (settings: environment, .env, prolobot.toml).
+    Run,
+    /// Print the insights report from the question database.
+    Report {
+        /// Only questions from the last N days.
+        #[arg(long, value_name = "N")]
+        since_days: Option<u32>,
+        /// Write the whole report in this format instead of text.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        export: Option<Export>,
+    },
 }
+
+/// Export formats of `prolobot report`.
+#[derive(Clone, Copy, ValueEnum)]
+enum Export {
+    /// Comma-separated values (RFC 4180), one row per report line.
+    Csv,
+}
+
+/// The CLI text report is not size-limited in practice.
+const REPORT_CHARS: usize = 1_000_000;
 
 /// Runs the command line; `Err` is printed once by `main`.
 pub fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    // `--faq` given on the command line wins over the settings; its default does not.
+    let faq_flag =
+        (matches.value_source("faq") == Some(ValueSource::CommandLine)).then_some(&cli.faq);
     match cli.command {
         Command::Check { path } => Ok(check(path.as_deref().unwrap_or(&cli.faq))),
         Command::Ask { question } => ask(&cli.faq, &question.join(" ")),
@@ -65,6 +95,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Match => match_lines(&cli.faq),
         Command::Eval { file, min_accuracy } => eval(&cli.faq, &file, min_accuracy),
         Command::Explain { question } => explain(&cli.faq, &question.join(" ")),
+        Command::Run => run_bot(faq_flag.cloned()),
+        Command::Report { since_days, export } => report(since_days, export),
     }
 }
 
@@ -206,5 +238,99 @@ fn eval(path: &Path, file: &Path, min_accuracy: Option<f64>) -> Result<ExitCode>
 fn explain(path: &Path, question: &str) -> Result<ExitCode> {
     let faq = load(path)?;
     println!("{}", Matcher::new(&faq).explain(question));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_bot(faq_flag: Option<PathBuf>) -> Result<ExitCode> {
+    let mut config = Config::load()?;
+    config.require_token()?;
+    if let Some(path) = faq_flag {
+        config.faq_path = path;
+    }
+    init_tracing(&config.log_filter)?;
+    let (knowledge, warnings) = KnowledgeBase::load(&config.faq_path).with_context(|| {
+        "refusing to start with an invalid FAQ; fix it and run `prolobot check`"
+    })?;
+    if !warnings.is_empty() {
+        tracing::warn!("FAQ warnings:\n{}", render(&config.faq_path, &warnings));
+    }
+    let store = Store::open(&config.db_path)?;
+    tracing::info!(
+        faq = %config.faq_path.display(),
+        db = %config.db_path.display(),
+        record = config.record,
+        support_channels = config.support_channels.len(),
+        "starting"
+    );
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(prolobot::discord::run(
+        config,
+        knowledge,
+        store,
+        shutdown_signal(),
+    ))?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_tracing(filter: &str) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .with_context(|| format!("RUST_LOG={filter:?} is not a valid log filter"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .init();
+    Ok(())
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+fn report(since_days: Option<u32>, export: Option<Export>) -> Result<ExitCode> {
+    let config = Config::load()?;
+    let store = Store::open(&config.db_path)?;
+    let since = since_days.map_or(0, |days| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| {
+                i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+            });
+        now - i64::from(days) * 86_400
+    });
+    let query = ReportQuery {
+        since,
+        ..ReportQuery::default()
+    };
+    let analyzer = Analyzer::default();
+    let report = store.report(&query, &|text| analyzer.terms(text))?;
+    match export {
+        Some(Export::Csv) => report.write_csv(io::stdout().lock())?,
+        None => println!("{}", report.render_text(REPORT_CHARS)),
+    }
     Ok(ExitCode::SUCCESS)
 }

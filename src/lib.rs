@@ -10,6 +10,12 @@
 //! - [`red_flags`]: emergency rules, checked before matching and never overridden.
 //! - [`store`]: the SQLite question log, votes and moderator reports (edge: does I/O).
 //! - [`reply`]: the one composer of every reply, which always appends the disclaimer.
+//!
+//! The edge (does I/O, calls the core):
+//! - [`config`]: every setting, from the environment, `.env` and `prolobot.toml`, parsed once.
+//! - [`discord`]: the serenity/poise adapter: client, events, slash commands, hot reload, limits.
+pub mod config;
+pub mod discord;
 pub mod eval;
 pub mod faq;
 pub mod fuzzy;

@@ -2,7 +2,7 @@
 //! FAQ matching and never overridden by it.
 //!
 //! A rule fires when each of its groups has a term in the message. A term may be a phrase; its
-//! words must appear in order, with at most [`MAX_GAP`] other words between them ("throat is
+//! words must appear in order, with at most two other words between them ("throat is
 //! closing up" matches "throat closing"). Message words are typo-corrected against the rules'
 //! own words with the same budget as the matcher, except stop words and the FAQ's guard list,
 //! so a common word never turns into a red-flag word.

@@ -197,6 +197,15 @@ pub enum VoteOutcome {
     NotAnAnswer,
 }
 
+/// An answered question, from [`Store::answered`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnsweredQuestion {
+    /// The normalised question.
+    pub question: String,
+    /// The entry given as the answer.
+    pub entry_id: String,
+}
+
 /// What [`Store::report`] covers and its tuning knobs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReportQuery {
@@ -423,6 +432,25 @@ impl Store {
             Some("answer") => VoteOutcome::AlreadyVoted,
             Some(_) => VoteOutcome::NotAnAnswer,
         })
+    }
+
+    /// The normalised question and the entry it was answered with, for the "Not helpful"
+    /// follow-up; `None` when the row is unknown (or pruned) or was not an answer.
+    pub fn answered(&self, question_id: i64) -> Result<Option<AnsweredQuestion>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT question, entry_id FROM questions
+                 WHERE id = ?1 AND outcome = 'answer' AND question IS NOT NULL AND entry_id IS NOT NULL",
+                [question_id],
+                |row| {
+                    Ok(AnsweredQuestion {
+                        question: row.get(0)?,
+                        entry_id: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .context("look up an answered question")
     }
 
     /// Deletes questions (and their votes) asked more than `retention_days` days
@@ -1258,6 +1286,31 @@ mod tests {
                 .windows(needle.len())
                 .any(|window| window == needle.as_bytes())
         })
+    }
+
+    #[test]
+    fn answered_finds_answers_only() {
+        let store = Store::open_in_memory().expect("open");
+        let answer = store
+            .record(&question(
+                NOW,
+                "does it hurt",
+                Outcome::Answer,
+                Some("pain"),
+            ))
+            .expect("record");
+        let no_match = store
+            .record(&question(NOW, "weather", Outcome::NoMatch, None))
+            .expect("record");
+        assert_eq!(
+            store.answered(answer).expect("look up"),
+            Some(AnsweredQuestion {
+                question: "does it hurt".into(),
+                entry_id: "pain".into(),
+            })
+        );
+        assert_eq!(store.answered(no_match).expect("look up"), None);
+        assert_eq!(store.answered(no_match + 1).expect("look up"), None);
     }
 
     #[test]

@@ -131,6 +131,11 @@ fn chat_spelling(word: &str) -> &str {
         "wat" | "wut" | "wht" => "what",
         "hw" => "how",
         "y" => "why",
+        "shud" | "shld" => "should",
+        "cud" => "could",
+        "wud" => "would",
+        "ppl" => "people",
+        "coz" | "cuz" | "bc" => "because",
         _ => word,
     }
 }

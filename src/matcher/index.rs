@@ -152,6 +152,10 @@ pub(crate) struct Index {
 /// FAQ never uses ("covid", "php", "guitar") is evidence that the question is about something
 /// else; a common English word the FAQ never uses ("ago", "noticed", "sister") is mostly
 /// chatter around a question that may well be on topic.
+/// The least a word the FAQ uses weighs, relative to the rarest word: even a word every entry
+/// uses ("prolotherapy") says the question is on topic, and a phrasing made of it and one
+/// common word ("what is prolotherapy") must not be covered by that common word alone.
+const KNOWN_WORD_FLOOR: f32 = 0.2;
 const RARE_UNKNOWN_FACTOR: f32 = 0.7;
 const COMMON_UNKNOWN_FACTOR: f32 = 0.1;
 
@@ -182,9 +186,10 @@ impl Index {
         }
         let postings = build_postings(&parsed, vocabulary.ids.len());
         let n = faq.entries.len() as f32;
+        let rarest = inverse_frequency(n, 0.0);
         let idf: Vec<f32> = postings
             .iter()
-            .map(|p| inverse_frequency(n, p.len() as f32))
+            .map(|p| inverse_frequency(n, p.len() as f32).max(rarest * KNOWN_WORD_FLOOR))
             .collect();
         let is_specific = |terms: &Vec<TermId>| {
             terms.len() > 1
@@ -208,7 +213,6 @@ impl Index {
             })
             .collect();
         let fuzzy = typo_index(faq, &vocabulary, &postings, analyzer);
-        let rarest = inverse_frequency(n, 0.0);
         Self {
             rewriter,
             vocabulary: vocabulary.ids,

@@ -48,7 +48,12 @@ fn edited_faq(from: &str, to: &str) -> tempfile::TempDir {
 
 /// The 1-based number of the first line that is exactly `line` (ignoring surrounding space).
 fn line_of(path: &Path, line: &str) -> usize {
-    std::fs::read_to_string(path).unwrap().lines().position(|l| l.trim() == line).expect("line present") + 1
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .position(|l| l.trim() == line)
+        .expect("line present")
+        + 1
 }
 
 #[test]
@@ -79,7 +84,10 @@ fn check_rejects_a_syntax_error_with_its_position() {
     let out = prolobot(dir.path(), &["check"], None);
     assert!(!out.status.success());
     let stdout = text(&out.stdout);
-    assert!(stdout.contains(&format!("faq.toml:{line}:")), "line {line}: {stdout}");
+    assert!(
+        stdout.contains(&format!("faq.toml:{line}:")),
+        "line {line}: {stdout}"
+    );
     assert!(stdout.contains("error:"), "{stdout}");
 }
 
@@ -212,7 +220,7 @@ fn explain_shows_the_working() {
     );
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("typo corrections: prolotheraphi -> prolotherapi"),
+        stdout.contains("typo corrections: prolotheraphy -> prolotherapy"),
         "{stdout}"
     );
     assert!(stdout.contains("candidates:"), "{stdout}");

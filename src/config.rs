@@ -1,0 +1,646 @@
+//! Configuration: every setting the bot reads, parsed once into a typed [`Config`].
+//!
+//! [`Config::from_lookup`] is the pure parser (a function from variable name to value in, a
+//! `Config` or the first bad variable out). [`Config::load`] is the thin loader around it: the
+//! process environment wins over a `.env` file in the current directory, which wins over an
+//! optional `prolobot.toml` there (same keys, lowercase). Only the current directory is read:
+//! `dotenvy::dotenv()` would also search parent directories and could pick up someone's real token.
+//!
+//! The token is a [`Token`], whose `Debug` and `Display` print `[redacted]`, and no error here ever
+//! carries its value.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Default per-user cooldown between replies, in seconds.
+pub const DEFAULT_COOLDOWN_SECS: u64 = 10;
+/// Default window within which the same answer is not repeated in a channel, in seconds.
+pub const DEFAULT_REPEAT_WINDOW_SECS: u64 = 300;
+/// Default tracing filter when `RUST_LOG` is not set.
+pub const DEFAULT_LOG_FILTER: &str = "info,serenity=warn";
+/// The optional settings file, read from the current directory.
+pub const SETTINGS_FILE: &str = "prolobot.toml";
+
+/// Every variable the bot reads; `prolobot.toml` accepts the same names in lowercase.
+pub const VARIABLES: [&str; 14] = [
+    "DISCORD_TOKEN",
+    "DISCORD_PROXY_URL",
+    "PROLOBOT_FAQ",
+    "PROLOBOT_SUPPORT_CHANNELS",
+    "PROLOBOT_MODERATOR_ROLES",
+    "PROLOBOT_LOG_CHANNEL",
+    "PROLOBOT_GUILD_ID",
+    "PROLOBOT_COOLDOWN_SECS",
+    "PROLOBOT_REPEAT_WINDOW_SECS",
+    "PROLOBOT_DB",
+    "PROLOBOT_RECORD",
+    "PROLOBOT_RETENTION_DAYS",
+    "PROLOBOT_MESSAGE_CONTENT",
+    "RUST_LOG",
+];
+
+/// The bot token. Never printed: `Debug` and `Display` show `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token.
+    #[must_use]
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The secret itself, for the one place that authenticates with it.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// What to do when `DISCORD_TOKEN` is missing, shown as the error of `prolobot run`.
+pub const MISSING_TOKEN_HELP: &str = "DISCORD_TOKEN is not set, so prolobot cannot connect to Discord.
+To get a token: open https://discord.com/developers/applications, choose (or create) your application, open Bot and press Reset Token, then copy it.
+Put it in a file named .env in the directory you run prolobot from (a line DISCORD_TOKEN=your-token; see .env.example) or set it in the environment.
+To try the bot without Discord, run `prolobot chat`: it answers questions offline.";
+
+/// The bot's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `DISCORD_TOKEN`: required by `prolobot run` only.
+    pub token: Option<Token>,
+    /// `DISCORD_PROXY_URL`: send every REST call to this HTTP proxy (which then owns rate limits).
+    pub proxy_url: Option<String>,
+    /// `PROLOBOT_FAQ`: the FAQ file (default `faq.toml`).
+    pub faq_path: PathBuf,
+    /// `PROLOBOT_SUPPORT_CHANNELS`: channels where questions are answered without a mention.
+    pub support_channels: Vec<u64>,
+    /// `PROLOBOT_MODERATOR_ROLES`: roles allowed to use moderator commands; when empty, the
+    /// Manage Server permission decides.
+    pub moderator_roles: Vec<u64>,
+    /// `PROLOBOT_LOG_CHANNEL`: where reload results are posted.
+    pub log_channel: Option<u64>,
+    /// `PROLOBOT_GUILD_ID`: register slash commands in this server only (instant, for setting up)
+    /// instead of globally.
+    pub guild_id: Option<u64>,
+    /// `PROLOBOT_COOLDOWN_SECS`: minimum time between two replies to the same user.
+    pub cooldown: Duration,
+    /// `PROLOBOT_REPEAT_WINDOW_SECS`: the same answer is not auto-posted twice in a channel
+    /// within this window.
+    pub repeat_window: Duration,
+    /// `PROLOBOT_DB`: the insights database (default `prolobot.db`).
+    pub db_path: PathBuf,
+    /// `PROLOBOT_RECORD`: whether handled questions are recorded (default true).
+    pub record: bool,
+    /// `PROLOBOT_RETENTION_DAYS`: how long recorded questions are kept.
+    pub retention_days: u32,
+    /// `PROLOBOT_MESSAGE_CONTENT`: request the privileged Message Content intent (default true).
+    /// Without it only mentions, DMs and slash commands are answered.
+    pub message_content: bool,
+    /// `RUST_LOG`: the tracing filter.
+    pub log_filter: String,
+}
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `DISCORD_TOKEN` is missing (only an error for `prolobot run`).
+    #[error("{MISSING_TOKEN_HELP}")]
+    MissingToken,
+    /// A variable has a value that does not parse. Never raised for the token.
+    #[error("{variable}={value:?} is not valid: expected {expected}")]
+    Invalid {
+        /// The variable.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+    /// A settings file exists but cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A line of `.env` does not parse. The line itself is not shown: it may hold the token.
+    #[error("{}{} cannot be parsed (expected NAME=value lines)", path.display(), line.map_or_else(String::new, |line| format!(" line {line}")))]
+    DotEnvSyntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number, when it can be found.
+        line: Option<usize>,
+    },
+    /// `prolobot.toml` is not valid TOML. Only the position and the parser's message are shown,
+    /// never the offending text, which may hold the token.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    TomlSyntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// `prolobot.toml` has a key the bot does not know (probably a typo).
+    #[error("{}: unknown setting `{key}`; known settings are the lowercase names in .env.example", path.display())]
+    UnknownKey {
+        /// The file.
+        path: PathBuf,
+        /// The key.
+        key: String,
+    },
+    /// `prolobot.toml` has a value that is not a string, number, boolean or list of those.
+    #[error("{}: `{key}` must be a string, a number, a boolean or a list of those", path.display())]
+    UnsupportedValue {
+        /// The file.
+        path: PathBuf,
+        /// The key.
+        key: String,
+    },
+}
+
+impl Config {
+    /// Parses the settings from `get`, which returns a variable's value if it is set.
+    /// Empty or blank values count as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |variable: &str| get(variable).filter(|value| !value.trim().is_empty());
+        Ok(Self {
+            token: get("DISCORD_TOKEN").map(|token| Token::new(token.trim())),
+            proxy_url: get("DISCORD_PROXY_URL")
+                .map(|url| parse_proxy(&url))
+                .transpose()?,
+            faq_path: get("PROLOBOT_FAQ").map_or_else(|| "faq.toml".into(), PathBuf::from),
+            support_channels: get("PROLOBOT_SUPPORT_CHANNELS")
+                .map(|v| parse_ids("PROLOBOT_SUPPORT_CHANNELS", &v))
+                .transpose()?
+                .unwrap_or_default(),
+            moderator_roles: get("PROLOBOT_MODERATOR_ROLES")
+                .map(|v| parse_ids("PROLOBOT_MODERATOR_ROLES", &v))
+                .transpose()?
+                .unwrap_or_default(),
+            log_channel: get("PROLOBOT_LOG_CHANNEL")
+                .map(|v| parse_id("PROLOBOT_LOG_CHANNEL", &v))
+                .transpose()?,
+            guild_id: get("PROLOBOT_GUILD_ID")
+                .map(|v| parse_id("PROLOBOT_GUILD_ID", &v))
+                .transpose()?,
+            cooldown: parse_secs(
+                "PROLOBOT_COOLDOWN_SECS",
+                get("PROLOBOT_COOLDOWN_SECS"),
+                DEFAULT_COOLDOWN_SECS,
+            )?,
+            repeat_window: parse_secs(
+                "PROLOBOT_REPEAT_WINDOW_SECS",
+                get("PROLOBOT_REPEAT_WINDOW_SECS"),
+                DEFAULT_REPEAT_WINDOW_SECS,
+            )?,
+            db_path: get("PROLOBOT_DB").map_or_else(|| "prolobot.db".into(), PathBuf::from),
+            record: get("PROLOBOT_RECORD")
+                .map(|v| parse_bool("PROLOBOT_RECORD", &v))
+                .transpose()?
+                .unwrap_or(true),
+            retention_days: get("PROLOBOT_RETENTION_DAYS")
+                .map(|v| parse_days("PROLOBOT_RETENTION_DAYS", &v))
+                .transpose()?
+                .unwrap_or(crate::store::DEFAULT_RETENTION_DAYS),
+            message_content: get("PROLOBOT_MESSAGE_CONTENT")
+                .map(|v| parse_bool("PROLOBOT_MESSAGE_CONTENT", &v))
+                .transpose()?
+                .unwrap_or(true),
+            log_filter: get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned()),
+        })
+    }
+
+    /// Reads the process environment, then `.env` and `prolobot.toml` in the current directory.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::load_from(Path::new("."), |variable| std::env::var(variable).ok())
+    }
+
+    /// Like [`Config::load`], with the directory and the environment given.
+    pub fn load_from(
+        dir: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let dotenv = read_dotenv(&dir.join(".env"))?;
+        let file = read_settings_file(&dir.join(SETTINGS_FILE))?;
+        Self::from_lookup(|variable| {
+            env(variable)
+                .or_else(|| dotenv.get(variable).cloned())
+                .or_else(|| file.get(variable).cloned())
+        })
+    }
+
+    /// The token, or [`ConfigError::MissingToken`] with instructions.
+    pub fn require_token(&self) -> Result<&Token, ConfigError> {
+        self.token.as_ref().ok_or(ConfigError::MissingToken)
+    }
+}
+
+fn invalid(variable: &'static str, value: &str, expected: &'static str) -> ConfigError {
+    ConfigError::Invalid {
+        variable,
+        value: value.to_owned(),
+        expected,
+    }
+}
+
+fn parse_id(variable: &'static str, value: &str) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|&id| id > 0)
+        .ok_or_else(|| invalid(variable, value, "a Discord id (a positive number)"))
+}
+
+fn parse_ids(variable: &'static str, value: &str) -> Result<Vec<u64>, ConfigError> {
+    value
+        .split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            parse_id(variable, part)
+                .map_err(|_| invalid(variable, value, "comma-separated Discord ids"))
+        })
+        .collect()
+}
+
+fn parse_secs(
+    variable: &'static str,
+    value: Option<String>,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    let Some(value) = value else {
+        return Ok(Duration::from_secs(default));
+    };
+    value
+        .trim()
+        .parse::<u64>()
+        .map(Duration::from_secs)
+        .map_err(|_| invalid(variable, &value, "a whole number of seconds"))
+}
+
+fn parse_days(variable: &'static str, value: &str) -> Result<u32, ConfigError> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|&days| days > 0)
+        .ok_or_else(|| invalid(variable, value, "a whole number of days, at least 1"))
+}
+
+fn parse_bool(variable: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(invalid(variable, value, "true or false")),
+    }
+}
+
+/// An `http(s)://host[:port]` URL without a trailing slash (serenity appends `/api/v10/...`).
+fn parse_proxy(value: &str) -> Result<String, ConfigError> {
+    let url = value.trim().trim_end_matches('/');
+    let host = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url.to_owned()),
+        _ => Err(invalid(
+            "DISCORD_PROXY_URL",
+            value,
+            "an http:// or https:// URL such as http://127.0.0.1:3000",
+        )),
+    }
+}
+
+/// The variables set in a `.env` file; none if the file does not exist.
+fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+    let iter = match dotenvy::from_path_iter(path) {
+        Ok(iter) => iter,
+        Err(dotenvy::Error::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(HashMap::new())
+        }
+        Err(error) => return Err(dotenv_error(path, error)),
+    };
+    iter.map(|item| item.map_err(|error| dotenv_error(path, error)))
+        .collect()
+}
+
+/// Maps a dotenvy error without its text: a bad line may contain the token.
+fn dotenv_error(path: &Path, error: dotenvy::Error) -> ConfigError {
+    match error {
+        dotenvy::Error::Io(source) => ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        },
+        dotenvy::Error::LineParse(text, _) => ConfigError::DotEnvSyntax {
+            path: path.to_owned(),
+            line: line_of(path, &text),
+        },
+        _ => ConfigError::DotEnvSyntax {
+            path: path.to_owned(),
+            line: None,
+        },
+    }
+}
+
+/// dotenvy reports the failing line's text but not its number: find the text in the file.
+fn line_of(path: &Path, text: &str) -> Option<usize> {
+    let source = std::fs::read_to_string(path).ok()?;
+    let at = source.find(text)?;
+    Some(source[..at].matches('\n').count() + 1)
+}
+
+/// The settings in `prolobot.toml`, keyed by their uppercase variable names; none if the file
+/// does not exist.
+fn read_settings_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+    let source = match std::fs::read_to_string(path) {
+        Ok(source) => source,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })
+        }
+    };
+    parse_settings(path, &source)
+}
+
+/// Parses `prolobot.toml` text (pure, for tests).
+fn parse_settings(path: &Path, source: &str) -> Result<HashMap<String, String>, ConfigError> {
+    let table: toml::Table = source.parse().map_err(|error: toml::de::Error| {
+        let (line, column) = error
+            .span()
+            .map_or((0, 0), |span| line_column(source, span.start));
+        ConfigError::TomlSyntax {
+            path: path.to_owned(),
+            line,
+            column,
+            message: error.message().to_owned(),
+        }
+    })?;
+    table
+        .into_iter()
+        .map(|(key, value)| {
+            let variable = key.to_ascii_uppercase();
+            if !VARIABLES.contains(&variable.as_str()) || key != key.to_ascii_lowercase() {
+                return Err(ConfigError::UnknownKey {
+                    path: path.to_owned(),
+                    key,
+                });
+            }
+            let value = toml_value_text(&value).ok_or_else(|| ConfigError::UnsupportedValue {
+                path: path.to_owned(),
+                key,
+            })?;
+            Ok((variable, value))
+        })
+        .collect()
+}
+
+/// A TOML value as the text an environment variable would hold; lists become comma-separated.
+fn toml_value_text(value: &toml::Value) -> Option<String> {
+    match value {
+        toml::Value::String(text) => Some(text.clone()),
+        toml::Value::Integer(number) => Some(number.to_string()),
+        toml::Value::Boolean(flag) => Some(flag.to_string()),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                toml::Value::Array(_) | toml::Value::Table(_) => None,
+                scalar => toml_value_text(scalar),
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(|items| items.join(",")),
+        _ => None,
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `source`.
+fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|key| map.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let config = parse(&[]).expect("empty is valid");
+        assert_eq!(config.token, None);
+        assert_eq!(config.faq_path, PathBuf::from("faq.toml"));
+        assert_eq!(config.db_path, PathBuf::from("prolobot.db"));
+        assert!(config.support_channels.is_empty() && config.moderator_roles.is_empty());
+        assert_eq!(config.cooldown, Duration::from_secs(DEFAULT_COOLDOWN_SECS));
+        assert_eq!(
+            config.repeat_window,
+            Duration::from_secs(DEFAULT_REPEAT_WINDOW_SECS)
+        );
+        assert!(config.record);
+        assert_eq!(config.retention_days, crate::store::DEFAULT_RETENTION_DAYS);
+        assert!(config.message_content);
+        assert_eq!(config.log_filter, DEFAULT_LOG_FILTER);
+        assert_eq!((config.log_channel, config.guild_id), (None, None));
+        assert_eq!(config.proxy_url, None);
+        assert!(matches!(
+            config.require_token(),
+            Err(ConfigError::MissingToken)
+        ));
+    }
+
+    #[test]
+    fn valid_values() {
+        let config = parse(&[
+            ("DISCORD_TOKEN", " abc.def "),
+            ("DISCORD_PROXY_URL", "http://127.0.0.1:3000/"),
+            ("PROLOBOT_FAQ", "content/faq.toml"),
+            ("PROLOBOT_SUPPORT_CHANNELS", "1, 2,,3 "),
+            ("PROLOBOT_MODERATOR_ROLES", "42"),
+            ("PROLOBOT_LOG_CHANNEL", "7"),
+            ("PROLOBOT_GUILD_ID", "8"),
+            ("PROLOBOT_COOLDOWN_SECS", "0"),
+            ("PROLOBOT_REPEAT_WINDOW_SECS", "60"),
+            ("PROLOBOT_DB", "/var/lib/prolobot.db"),
+            ("PROLOBOT_RECORD", "No"),
+            ("PROLOBOT_RETENTION_DAYS", "30"),
+            ("PROLOBOT_MESSAGE_CONTENT", "off"),
+            ("RUST_LOG", "debug"),
+        ])
+        .expect("valid");
+        assert_eq!(config.require_token().expect("token").expose(), "abc.def");
+        assert_eq!(config.proxy_url.as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(config.faq_path, PathBuf::from("content/faq.toml"));
+        assert_eq!(config.support_channels, [1, 2, 3]);
+        assert_eq!(config.moderator_roles, [42]);
+        assert_eq!((config.log_channel, config.guild_id), (Some(7), Some(8)));
+        assert_eq!(config.cooldown, Duration::ZERO);
+        assert_eq!(config.repeat_window, Duration::from_secs(60));
+        assert_eq!(config.db_path, PathBuf::from("/var/lib/prolobot.db"));
+        assert!(!config.record);
+        assert_eq!(config.retention_days, 30);
+        assert!(!config.message_content);
+        assert_eq!(config.log_filter, "debug");
+    }
+
+    #[test]
+    fn blank_values_count_as_unset() {
+        let config =
+            parse(&[("DISCORD_TOKEN", "  "), ("PROLOBOT_LOG_CHANNEL", "")]).expect("valid");
+        assert_eq!((config.token, config.log_channel), (None, None));
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable_and_the_value() {
+        let cases = [
+            ("DISCORD_PROXY_URL", "127.0.0.1:3000"),
+            ("DISCORD_PROXY_URL", "http://"),
+            ("PROLOBOT_SUPPORT_CHANNELS", "1,two"),
+            ("PROLOBOT_MODERATOR_ROLES", "-5"),
+            ("PROLOBOT_LOG_CHANNEL", "0"),
+            ("PROLOBOT_GUILD_ID", "#general"),
+            ("PROLOBOT_COOLDOWN_SECS", "10s"),
+            ("PROLOBOT_REPEAT_WINDOW_SECS", "-1"),
+            ("PROLOBOT_RECORD", "maybe"),
+            ("PROLOBOT_RETENTION_DAYS", "0"),
+            ("PROLOBOT_MESSAGE_CONTENT", "sometimes"),
+        ];
+        for (variable, value) in cases {
+            let error = parse(&[(variable, value)]).expect_err(variable);
+            let shown = error.to_string();
+            assert!(
+                matches!(&error, ConfigError::Invalid { variable: v, .. } if *v == variable),
+                "{shown}"
+            );
+            assert!(shown.contains(variable) && shown.contains(value), "{shown}");
+        }
+    }
+
+    #[test]
+    fn the_token_is_never_shown() {
+        let token = Token::new("super-secret-token");
+        assert_eq!(format!("{token} {token:?}"), "[redacted] [redacted]");
+        let config = parse(&[("DISCORD_TOKEN", "super-secret-token")]).expect("valid");
+        assert!(!format!("{config:?}").contains("super-secret"));
+    }
+
+    #[test]
+    fn the_missing_token_message_says_what_to_do() {
+        let shown = ConfigError::MissingToken.to_string();
+        for needle in ["DISCORD_TOKEN", "Reset Token", ".env", "prolobot chat"] {
+            assert!(shown.contains(needle), "{needle}: {shown}");
+        }
+    }
+
+    #[test]
+    fn settings_file_keys_are_the_lowercase_variables() {
+        let path = Path::new("prolobot.toml");
+        let parsed = parse_settings(
+            path,
+            "prolobot_support_channels = [1, 2]\nprolobot_record = false\nprolobot_cooldown_secs = 5\nprolobot_faq = \"x.toml\"\n",
+        )
+        .expect("valid");
+        assert_eq!(parsed["PROLOBOT_SUPPORT_CHANNELS"], "1,2");
+        assert_eq!(parsed["PROLOBOT_RECORD"], "false");
+        assert_eq!(parsed["PROLOBOT_COOLDOWN_SECS"], "5");
+        assert_eq!(parsed["PROLOBOT_FAQ"], "x.toml");
+        for (source, key) in [
+            ("prolobot_cooldown = 5", "prolobot_cooldown"),
+            ("PROLOBOT_FAQ = \"x\"", "PROLOBOT_FAQ"),
+        ] {
+            let error = parse_settings(path, source).expect_err(source);
+            assert!(
+                matches!(&error, ConfigError::UnknownKey { key: k, .. } if k == key),
+                "{error}"
+            );
+        }
+        let error = parse_settings(path, "prolobot_faq = { a = 1 }").expect_err("table");
+        assert!(matches!(error, ConfigError::UnsupportedValue { .. }));
+    }
+
+    #[test]
+    fn settings_file_syntax_errors_hide_the_text() {
+        let source = "prolobot_faq = \"faq.toml\"\ndiscord_token = \"secret-token-value\n";
+        let error = parse_settings(Path::new("prolobot.toml"), source).expect_err("unterminated");
+        let shown = error.to_string();
+        assert!(shown.starts_with("prolobot.toml:2:"), "{shown}");
+        assert!(!shown.contains("secret-token-value"), "{shown}");
+    }
+
+    #[test]
+    fn environment_beats_dotenv_beats_settings_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join(".env"),
+            "PROLOBOT_DB=from-dotenv.db\nPROLOBOT_FAQ=from-dotenv.toml\n",
+        )
+        .expect("write .env");
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            "prolobot_db = \"from-file.db\"\nprolobot_faq = \"from-file.toml\"\nprolobot_log_channel = 9\n",
+        )
+        .expect("write prolobot.toml");
+        let env = |key: &str| (key == "PROLOBOT_FAQ").then(|| "from-env.toml".to_owned());
+        let config = Config::load_from(dir.path(), env).expect("valid");
+        assert_eq!(config.faq_path, PathBuf::from("from-env.toml"));
+        assert_eq!(config.db_path, PathBuf::from("from-dotenv.db"));
+        assert_eq!(config.log_channel, Some(9));
+    }
+
+    #[test]
+    fn missing_files_are_fine_and_bad_dotenv_lines_are_not_shown() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert!(Config::load_from(dir.path(), |_| None).is_ok());
+        std::fs::write(
+            dir.path().join(".env"),
+            "PROLOBOT_DB=x\nDISCORD_TOKEN='secret-value\n",
+        )
+        .expect("write .env");
+        let error = Config::load_from(dir.path(), |_| None).expect_err("unterminated quote");
+        let shown = error.to_string();
+        assert!(matches!(error, ConfigError::DotEnvSyntax { .. }), "{shown}");
+        assert!(!shown.contains("secret-value"), "{shown}");
+    }
+
+    #[test]
+    fn env_example_documents_every_variable_with_valid_defaults() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example"));
+        let example = read_dotenv(path).expect(".env.example parses");
+        let mut documented: Vec<&str> = example.keys().map(String::as_str).collect();
+        documented.sort_unstable();
+        let mut known = VARIABLES.to_vec();
+        known.sort_unstable();
+        assert_eq!(documented, known);
+        let config = Config::from_lookup(|key| example.get(key).cloned()).expect("valid");
+        assert_eq!(config, parse(&[]).expect("defaults"));
+    }
+}

@@ -1,0 +1,338 @@
+//! Slash commands: `/faq` for everyone (ask, topic, list) and `/faqmod` for moderators (reload,
+//! test, stats).
+//!
+//! Moderator commands are a separate top-level command because Discord's
+//! `default_member_permissions` applies to whole commands, not to subcommands; the server-side
+//! [`moderator_check`] runs on every use whatever a server admin set.
+
+use std::sync::Arc;
+
+use serenity::all::{AutocompleteChoice, CreateAutocompleteResponse, GuildId};
+
+use super::access::member_is_moderator;
+use super::buttons::{self, Placement};
+use super::insights::Handled;
+use super::knowledge::Knowledge;
+use super::layout::{body_room, code_block};
+use super::{outgoing, report_reload, Context, Data, Error};
+use crate::faq::Entry;
+use crate::reply::{Composer, Reply};
+use crate::store::ReportQuery;
+
+/// Discord's limit on autocomplete choices.
+const MAX_CHOICES: usize = 25;
+/// Discord's limit on a choice's name, in characters.
+const CHOICE_NAME_LIMIT: usize = 100;
+/// Fuzzy title matches below this similarity are not offered.
+const MIN_FUZZY: f64 = 0.75;
+/// The stats report's size before the disclaimer.
+const STATS_CHARS: usize = 1_800;
+
+/// Every command the bot registers.
+pub(crate) fn all() -> Vec<poise::Command<Data, Error>> {
+    vec![faq(), faq_moderator()]
+}
+
+/// Answers from the prolotherapy FAQ.
+#[poise::command(
+    slash_command,
+    subcommands("ask", "topic", "list"),
+    subcommand_required
+)]
+#[allow(clippy::unused_async)] // poise needs an async function even for a group
+async fn faq(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Ask a question; only you see the answer unless you choose to post it.
+#[poise::command(slash_command)]
+async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question"]
+    #[max_length = 1000]
+    question: String,
+    #[description = "Post the answer in the channel for everyone (default: only you see it)"]
+    public: Option<bool>,
+) -> Result<(), Error> {
+    let data = ctx.data();
+    let knowledge = data.knowledge.current();
+    let decision = knowledge.matcher.decide(&question);
+    let guild = ctx.guild_id().map(GuildId::get);
+    let handled = Handled::new(
+        &knowledge,
+        &decision,
+        &question,
+        guild,
+        ctx.channel_id().get(),
+    );
+    let row = data.insights.record(handled).await;
+    let reply = Composer::new(&knowledge.faq).decision(&decision);
+    send(ctx, &reply, row, public.unwrap_or(false)).await
+}
+
+/// Show one topic of the FAQ.
+#[poise::command(slash_command)]
+async fn topic(
+    ctx: Context<'_>,
+    #[description = "The topic (start typing to search)"]
+    #[autocomplete = "complete_topic"]
+    topic: String,
+    #[description = "Post it in the channel for everyone (default: only you see it)"]
+    public: Option<bool>,
+) -> Result<(), Error> {
+    let knowledge = ctx.data().knowledge.current();
+    let composer = Composer::new(&knowledge.faq);
+    let reply = match find_topic(&knowledge, &topic) {
+        Some(entry) => composer.answer(entry),
+        None => composer.error("I couldn't find that topic. `/faq list` shows them all."),
+    };
+    send(ctx, &reply, None, public.unwrap_or(false)).await
+}
+
+/// List the topics the FAQ covers.
+#[poise::command(slash_command)]
+async fn list(ctx: Context<'_>) -> Result<(), Error> {
+    let knowledge = ctx.data().knowledge.current();
+    let reply = Composer::new(&knowledge.faq).topic_list();
+    send(ctx, &reply, None, false).await
+}
+
+/// Moderator tools for the FAQ bot.
+#[poise::command(
+    slash_command,
+    rename = "faqmod",
+    subcommands("reload", "test", "stats"),
+    subcommand_required,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    check = "moderator_check"
+)]
+#[allow(clippy::unused_async)] // poise needs an async function even for a group
+async fn faq_moderator(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Reload faq.toml now; the result is also posted to the log channel.
+#[poise::command(slash_command)]
+async fn reload(ctx: Context<'_>) -> Result<(), Error> {
+    let data = ctx.data();
+    let base = Arc::clone(&data.knowledge);
+    let outcome = tokio::task::spawn_blocking(move || base.reload()).await?;
+    let log_channel = data.config.log_channel;
+    let reply = report_reload(
+        ctx.http(),
+        log_channel,
+        &data.knowledge,
+        &outcome,
+        "/faqmod reload",
+    )
+    .await;
+    send(ctx, &reply, None, false).await
+}
+
+/// Show how the bot reads a question: terms, typo fixes, candidates and decision.
+#[poise::command(slash_command)]
+async fn test(
+    ctx: Context<'_>,
+    #[description = "A question to try"]
+    #[max_length = 1000]
+    question: String,
+) -> Result<(), Error> {
+    let knowledge = ctx.data().knowledge.current();
+    let explanation = knowledge.matcher.explain(&question).to_string();
+    let text = code_block(&explanation, body_room(&knowledge.faq.texts.disclaimer));
+    let reply = Composer::new(&knowledge.faq).notice(&text);
+    send(ctx, &reply, None, false).await
+}
+
+/// What people ask in this server, what goes unanswered, and how the answers are rated.
+#[poise::command(slash_command)]
+async fn stats(ctx: Context<'_>) -> Result<(), Error> {
+    let data = ctx.data();
+    let knowledge = data.knowledge.current();
+    let composer = Composer::new(&knowledge.faq);
+    let Some(guild) = ctx.guild_id() else {
+        return send(
+            ctx,
+            &composer.error("this command only works in a server."),
+            None,
+            false,
+        )
+        .await;
+    };
+    let query = ReportQuery {
+        guild_id: Some(guild.get()),
+        ..ReportQuery::default()
+    };
+    let report = data.insights.report(query, Arc::clone(&knowledge)).await?;
+    let room = STATS_CHARS.min(body_room(&knowledge.faq.texts.disclaimer));
+    let text = code_block(&report.render_text(room - super::layout::CODE_FENCES), room);
+    send(ctx, &composer.notice(&text), None, false).await
+}
+
+/// Lets moderators through: configured moderator roles, or Manage Server when none are set.
+async fn moderator_check(ctx: Context<'_>) -> Result<bool, Error> {
+    let member = ctx.author_member().await;
+    let roles = &ctx.data().config.moderator_roles;
+    Ok(member_is_moderator(member.as_deref(), roles))
+}
+
+/// Sends `reply` as the command's response, ephemeral unless `public`.
+async fn send(
+    ctx: Context<'_>,
+    reply: &Reply,
+    question: Option<i64>,
+    public: bool,
+) -> Result<(), Error> {
+    let placement = Placement {
+        asker: ctx.author().id.get(),
+        question,
+        deletable: public,
+    };
+    let rows = buttons::rows(reply, placement);
+    ctx.send(outgoing::command(reply, rows, !public)).await?;
+    Ok(())
+}
+
+#[allow(clippy::unused_async)] // poise calls autocomplete callbacks as async functions
+async fn complete_topic(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let knowledge = ctx.data().knowledge.current();
+    let choices = topic_choices(&knowledge, partial)
+        .into_iter()
+        .map(|entry| {
+            AutocompleteChoice::new(clip(&entry.title, CHOICE_NAME_LIMIT), entry.id.clone())
+        })
+        .collect();
+    CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// The entry a `/faq topic` value names: its id (what autocomplete fills in), or else the best
+/// fuzzy match of what was typed.
+fn find_topic<'k>(knowledge: &'k Knowledge, typed: &str) -> Option<&'k Entry> {
+    knowledge
+        .faq
+        .entry(typed.trim())
+        .or_else(|| topic_choices(knowledge, typed).into_iter().next())
+}
+
+/// Entries for the autocomplete, best first: titles or ids containing what was typed, then
+/// titles close to it (Jaro-Winkler over the title and its words, for typos), then entries the
+/// matcher finds for it as a question. Nothing typed: every entry in file order.
+fn topic_choices<'k>(knowledge: &'k Knowledge, partial: &str) -> Vec<&'k Entry> {
+    let entries = &knowledge.faq.entries;
+    let partial = partial.trim().to_lowercase();
+    if partial.is_empty() {
+        return entries.iter().take(MAX_CHOICES).collect();
+    }
+    let mut scores: Vec<f64> = entries
+        .iter()
+        .map(|entry| title_score(&partial, entry))
+        .collect();
+    for candidate in knowledge.matcher.rank(&partial) {
+        let score = &mut scores[candidate.entry];
+        *score = score.max(f64::from(candidate.confidence) * 0.9);
+    }
+    let mut ranked: Vec<(usize, f64)> = scores
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, score)| score >= MIN_FUZZY * 0.9)
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked
+        .into_iter()
+        .take(MAX_CHOICES)
+        .map(|(index, _)| &entries[index])
+        .collect()
+}
+
+/// 1 when the title or id contains `partial` (lowercase), else the best Jaro-Winkler similarity
+/// of `partial` to the title or one of its words, if it reaches [`MIN_FUZZY`].
+fn title_score(partial: &str, entry: &Entry) -> f64 {
+    let title = entry.title.to_lowercase();
+    if title.contains(partial) || entry.id.contains(partial) {
+        return 1.0;
+    }
+    let best = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .chain([title.as_str()])
+        .map(|word| strsim::jaro_winkler(partial, word))
+        .fold(0.0, f64::max);
+    if best >= MIN_FUZZY {
+        best * 0.95
+    } else {
+        0.0
+    }
+}
+
+fn clip(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(limit - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faq::Faq;
+
+    fn shipped() -> Knowledge {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
+        Knowledge::new(Faq::load(path.as_ref()).expect("shipped FAQ").faq)
+    }
+
+    fn first_choice(knowledge: &Knowledge, partial: &str) -> Option<String> {
+        topic_choices(knowledge, partial)
+            .first()
+            .map(|e| e.id.clone())
+    }
+
+    #[test]
+    fn autocomplete_ranks_titles_typos_and_questions() {
+        let knowledge = shipped();
+        // (typed, expected first choice)
+        let cases = [
+            ("cost", "cost-insurance"),
+            ("COST", "cost-insurance"),
+            ("insurance", "cost-insurance"),
+            ("insurnce", "cost-insurance"),
+            ("side-eff", "side-effects"),
+            ("how much does it cost", "cost-insurance"),
+        ];
+        for (typed, expected) in cases {
+            assert_eq!(
+                first_choice(&knowledge, typed).as_deref(),
+                Some(expected),
+                "{typed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn autocomplete_lists_everything_for_nothing_and_nothing_for_noise() {
+        let knowledge = shipped();
+        let all = topic_choices(&knowledge, "  ");
+        assert_eq!(all.len(), knowledge.faq.entries.len().min(MAX_CHOICES));
+        assert!(topic_choices(&knowledge, "zzqxv").is_empty());
+    }
+
+    #[test]
+    fn topic_accepts_ids_and_typed_titles() {
+        let knowledge = shipped();
+        let id = |typed| find_topic(&knowledge, typed).map(|e| e.id.as_str());
+        assert_eq!(id("aftercare"), Some("aftercare"));
+        assert_eq!(id(" cost-insurance "), Some("cost-insurance"));
+        assert_eq!(id("zzqxv"), None);
+    }
+
+    #[test]
+    fn choice_names_fit_discord() {
+        assert_eq!(
+            clip(&"t".repeat(300), CHOICE_NAME_LIMIT).chars().count(),
+            CHOICE_NAME_LIMIT
+        );
+    }
+}

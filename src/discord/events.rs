@@ -1,0 +1,493 @@
+//! Gateway events: questions in messages (support channels, mentions, DMs) and button clicks.
+
+use std::time::Instant;
+
+use serenity::all::{
+    ComponentInteraction, Context as SerenityContext, CreateInteractionResponse, FullEvent,
+    GuildId, Interaction, Message, MessageFlags, MessageType, UserId,
+};
+
+use super::access::member_is_moderator;
+use super::buttons::{self, Button, Placement};
+use super::insights::Handled;
+use super::knowledge::Knowledge;
+use super::limits::{Ask, Limits, Verdict};
+use super::{outgoing, Data, Error};
+use crate::faq::Entry;
+use crate::reply::{Composer, Reply, ReplyKind};
+use crate::store::VoteOutcome;
+
+/// Most entries offered after "Not helpful".
+const MAX_ALTERNATIVES: usize = 3;
+
+/// Routes the events the bot acts on; everything else (edits included) is ignored.
+pub(crate) async fn handle(
+    framework: poise::FrameworkContext<'_, Data, Error>,
+    event: &FullEvent,
+) -> Result<(), Error> {
+    let ctx = framework.serenity_context;
+    let data = framework.user_data;
+    match event {
+        FullEvent::Message { new_message } => {
+            on_message(ctx, data, framework.bot_id(), new_message).await
+        }
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Component(click),
+        } => on_click(ctx, data, click).await,
+        _ => Ok(()),
+    }
+}
+
+/// Why the bot looks at a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// A direct message: always answered.
+    Direct,
+    /// The bot was mentioned in the text: always answered.
+    Mention,
+    /// A message in a support channel: answered when the FAQ has something.
+    Support,
+}
+
+/// Why the bot looks at `message`, if at all. Bots (itself included), webhooks and system
+/// messages are ignored. A reply that pings the bot without writing its mention in the text is
+/// not a mention: "thanks!" under an answer should not get a "no match".
+pub(crate) fn trigger(message: &Message, bot: UserId, support_channels: &[u64]) -> Option<Trigger> {
+    let author = &message.author;
+    if author.bot || author.system || author.id == bot || message.webhook_id.is_some() {
+        return None;
+    }
+    if !matches!(
+        message.kind,
+        MessageType::Regular | MessageType::InlineReply
+    ) {
+        return None;
+    }
+    let mentioned = [format!("<@{bot}>"), format!("<@!{bot}>")]
+        .iter()
+        .any(|mention| message.content.contains(mention.as_str()));
+    if message.guild_id.is_none() {
+        Some(Trigger::Direct)
+    } else if mentioned {
+        Some(Trigger::Mention)
+    } else if support_channels.contains(&message.channel_id.get()) {
+        Some(Trigger::Support)
+    } else {
+        None
+    }
+}
+
+/// What to do with a composed reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// Post it.
+    Reply,
+    /// Stay silent; `record` says whether the question still counts as handled.
+    Silent {
+        /// Record the question for the insight report.
+        record: bool,
+        /// For the debug log.
+        why: &'static str,
+    },
+}
+
+impl Plan {
+    fn records(self) -> bool {
+        matches!(self, Plan::Reply | Plan::Silent { record: true, .. })
+    }
+}
+
+/// Decides whether `reply` is posted. Support channels stay silent on no match (but record it);
+/// the cooldown applies everywhere, the repeat window in support channels; emergencies always go.
+pub(crate) fn plan(
+    trigger: Trigger,
+    reply: &Reply,
+    (user, channel): (u64, u64),
+    limits: &mut Limits,
+    now: Instant,
+) -> Plan {
+    if trigger == Trigger::Support && reply.kind() == ReplyKind::NoMatch {
+        return Plan::Silent {
+            record: true,
+            why: "no match in a support channel",
+        };
+    }
+    let key = (trigger == Trigger::Support)
+        .then(|| repeat_key(reply))
+        .flatten();
+    let ask = Ask {
+        user,
+        channel,
+        repeat_key: key.as_deref(),
+        urgent: reply.kind() == ReplyKind::Emergency,
+    };
+    match limits.check(ask, now) {
+        Verdict::Allow => Plan::Reply,
+        Verdict::CoolingDown => Plan::Silent {
+            record: false,
+            why: "the user is cooling down",
+        },
+        Verdict::Repeated => Plan::Silent {
+            record: true,
+            why: "the same reply was posted here recently",
+        },
+    }
+}
+
+/// What makes two replies "the same" for the repeat window: the entry, or the suggested set.
+fn repeat_key(reply: &Reply) -> Option<String> {
+    match reply.kind() {
+        ReplyKind::Answer => reply.entry_id().map(str::to_owned),
+        ReplyKind::Suggestions => Some(
+            reply
+                .suggestions()
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        _ => None,
+    }
+}
+
+async fn on_message(
+    ctx: &SerenityContext,
+    data: &Data,
+    bot: UserId,
+    message: &Message,
+) -> Result<(), Error> {
+    let Some(trigger) = trigger(message, bot, &data.config.support_channels) else {
+        return Ok(());
+    };
+    tracing::debug!(?trigger, content = %message.content, "question");
+    let knowledge = data.knowledge.current();
+    let Some((reply, handled)) = compose(&knowledge, trigger, message) else {
+        return Ok(());
+    };
+    let channel = message.channel_id.get();
+    let asker = message.author.id.get();
+    let plan = {
+        let mut limits = data
+            .limits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        plan(
+            trigger,
+            &reply,
+            (asker, channel),
+            &mut limits,
+            Instant::now(),
+        )
+    };
+    let question = match handled.filter(|_| plan.records()) {
+        Some(handled) => data.insights.record(handled).await,
+        None => None,
+    };
+    if let Plan::Silent { why, .. } = plan {
+        tracing::debug!(?trigger, kind = ?reply.kind(), why, "not replying");
+        return Ok(());
+    }
+    let placement = Placement {
+        asker,
+        question,
+        deletable: true,
+    };
+    let rows = buttons::rows(&reply, placement);
+    message
+        .channel_id
+        .send_message(&ctx.http, outgoing::reply_to(message, &reply, rows))
+        .await?;
+    tracing::info!(?trigger, kind = ?reply.kind(), entry = reply.entry_id(), channel, "replied");
+    Ok(())
+}
+
+/// The reply to `message`, and what to record about it (nothing for a bare mention, which gets
+/// the topic list); `None` for an empty message in a support channel (an image, a sticker).
+fn compose(
+    knowledge: &Knowledge,
+    trigger: Trigger,
+    message: &Message,
+) -> Option<(Reply, Option<Handled>)> {
+    let composer = Composer::new(&knowledge.faq);
+    if crate::text::normalise(&message.content).is_empty() {
+        return (trigger != Trigger::Support).then(|| (composer.topic_list(), None));
+    }
+    let decision = knowledge.matcher.decide(&message.content);
+    let guild = message.guild_id.map(GuildId::get);
+    let channel = message.channel_id.get();
+    let handled = Handled::new(knowledge, &decision, &message.content, guild, channel);
+    Some((composer.decision(&decision), Some(handled)))
+}
+
+async fn on_click(
+    ctx: &SerenityContext,
+    data: &Data,
+    click: &ComponentInteraction,
+) -> Result<(), Error> {
+    let Some(button) = Button::parse(&click.data.custom_id) else {
+        return Ok(());
+    };
+    let knowledge = data.knowledge.current();
+    let composer = Composer::new(&knowledge.faq);
+    let clicker = click.user.id.get();
+    let is_asker = clicker == button.asker();
+    let response = match button {
+        Button::Delete { .. } => {
+            if is_asker || member_is_moderator(click.member.as_ref(), &data.config.moderator_roles)
+            {
+                return delete(ctx, click).await;
+            }
+            outgoing::ephemeral(&refusal(&composer), Vec::new())
+        }
+        _ if !is_asker => outgoing::ephemeral(&refusal(&composer), Vec::new()),
+        Button::Suggestion { entry, .. } => {
+            let deletable = !click
+                .message
+                .flags
+                .is_some_and(|flags| flags.contains(MessageFlags::EPHEMERAL));
+            suggestion_chosen(&composer, &knowledge, &entry, clicker, deletable)
+        }
+        Button::Vote {
+            question, helpful, ..
+        } => vote(data, &composer, &knowledge, question, helpful, clicker).await?,
+    };
+    click.create_response(&ctx.http, response).await?;
+    Ok(())
+}
+
+/// Deletes the clicked reply (the bot may always delete its own messages).
+async fn delete(ctx: &SerenityContext, click: &ComponentInteraction) -> Result<(), Error> {
+    click
+        .create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
+        .await?;
+    click
+        .channel_id
+        .delete_message(&ctx.http, click.message.id)
+        .await?;
+    tracing::info!(
+        channel = click.channel_id.get(),
+        "deleted a reply on request"
+    );
+    Ok(())
+}
+
+/// The polite refusal for a click on someone else's buttons.
+fn refusal(composer: &Composer<'_>) -> Reply {
+    composer.error(
+        "only the person who asked can use these buttons. You can ask your own question, or use `/faq topic`.",
+    )
+}
+
+/// The asker picked a suggestion: the "did you mean" message becomes the answer.
+fn suggestion_chosen(
+    composer: &Composer<'_>,
+    knowledge: &Knowledge,
+    entry: &str,
+    asker: u64,
+    deletable: bool,
+) -> CreateInteractionResponse {
+    let Some(entry) = knowledge.faq.entry(entry) else {
+        let reply = composer
+            .error("that topic is no longer in the FAQ. `/faq list` shows the current ones.");
+        return outgoing::ephemeral(&reply, Vec::new());
+    };
+    let reply = composer.answer(entry);
+    let placement = Placement {
+        asker,
+        question: None,
+        deletable,
+    };
+    outgoing::update(&reply, buttons::rows(&reply, placement))
+}
+
+/// Stores the asker's vote; "Not helpful" offers other entries or the human contact.
+async fn vote(
+    data: &Data,
+    composer: &Composer<'_>,
+    knowledge: &Knowledge,
+    question: i64,
+    helpful: bool,
+    asker: u64,
+) -> Result<CreateInteractionResponse, Error> {
+    let reply = match data.insights.vote(question, helpful).await? {
+        VoteOutcome::Recorded if helpful => composer.notice("Thanks for the feedback!"),
+        VoteOutcome::Recorded => {
+            let answered = data.insights.answered(question).await?;
+            let alternatives = answered
+                .map(|a| alternatives(knowledge, &a.question, &a.entry_id))
+                .unwrap_or_default();
+            if alternatives.is_empty() {
+                composer.no_match()
+            } else {
+                composer.suggestions(&alternatives)
+            }
+        }
+        VoteOutcome::AlreadyVoted => composer.notice("You already rated this answer. Thank you!"),
+        VoteOutcome::UnknownQuestion | VoteOutcome::NotAnAnswer => {
+            composer.error("this answer can no longer be rated.")
+        }
+    };
+    let placement = Placement {
+        asker,
+        question: None,
+        deletable: false,
+    };
+    Ok(outgoing::ephemeral(
+        &reply,
+        buttons::rows(&reply, placement),
+    ))
+}
+
+/// Other entries for a question whose answer did not help: the next candidates above the
+/// suggestion threshold, else the answered entry's related entries.
+fn alternatives<'k>(knowledge: &'k Knowledge, question: &str, answered: &str) -> Vec<&'k Entry> {
+    let faq = &knowledge.faq;
+    let threshold = knowledge.matcher.thresholds().suggest;
+    let ranked: Vec<&Entry> = knowledge
+        .matcher
+        .rank(question)
+        .into_iter()
+        .filter(|candidate| candidate.confidence >= threshold)
+        .map(|candidate| &faq.entries[candidate.entry])
+        .filter(|entry| entry.id != answered)
+        .take(MAX_ALTERNATIVES)
+        .collect();
+    if !ranked.is_empty() {
+        return ranked;
+    }
+    faq.entry(answered)
+        .map(|entry| {
+            entry
+                .related
+                .iter()
+                .filter_map(|id| faq.entry(id))
+                .take(MAX_ALTERNATIVES)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use crate::faq::Faq;
+
+    const BOT: u64 = 100;
+    const SUPPORT: u64 = 300;
+    const OTHER_CHANNEL: u64 = 301;
+
+    fn message(content: &str, channel: u64, guild: Option<u64>, author: u64, bot: bool) -> Message {
+        let mut payload = json!({
+            "id": "1", "channel_id": channel.to_string(),
+            "author": {"id": author.to_string(), "username": "someone", "bot": bot},
+            "content": content, "timestamp": "2026-01-01T00:00:00Z", "tts": false,
+            "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+            "embeds": [], "pinned": false, "type": 0,
+        });
+        if let Some(guild) = guild {
+            payload["guild_id"] = json!(guild.to_string());
+        }
+        serde_json::from_value(payload).expect("a message")
+    }
+
+    #[test]
+    fn triggers() {
+        let guild = Some(7);
+        let mention = format!("<@{BOT}> does it hurt");
+        let nick_mention = format!("<@!{BOT}> does it hurt");
+        let cases = [
+            (
+                message("does it hurt", SUPPORT, guild, 1, false),
+                Some(Trigger::Support),
+            ),
+            (
+                message("does it hurt", OTHER_CHANNEL, guild, 1, false),
+                None,
+            ),
+            (
+                message(&mention, OTHER_CHANNEL, guild, 1, false),
+                Some(Trigger::Mention),
+            ),
+            (
+                message(&nick_mention, SUPPORT, guild, 1, false),
+                Some(Trigger::Mention),
+            ),
+            (
+                message("does it hurt", 9, None, 1, false),
+                Some(Trigger::Direct),
+            ),
+            (message("does it hurt", SUPPORT, guild, 1, true), None),
+            (message(&mention, SUPPORT, guild, BOT, false), None),
+            (message("does it hurt", 9, None, BOT, true), None),
+        ];
+        for (i, (message, expected)) in cases.iter().enumerate() {
+            assert_eq!(
+                trigger(message, UserId::new(BOT), &[SUPPORT]),
+                *expected,
+                "case {i}"
+            );
+        }
+        let mut webhook = message("does it hurt", SUPPORT, guild, 1, false);
+        webhook.webhook_id = Some(serenity::all::WebhookId::new(5));
+        assert_eq!(trigger(&webhook, UserId::new(BOT), &[SUPPORT]), None);
+        let mut joined = message("", SUPPORT, guild, 1, false);
+        joined.kind = MessageType::MemberJoin;
+        assert_eq!(trigger(&joined, UserId::new(BOT), &[SUPPORT]), None);
+    }
+
+    fn shipped() -> Knowledge {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
+        Knowledge::new(Faq::load(path.as_ref()).expect("shipped FAQ").faq)
+    }
+
+    #[test]
+    fn plans() {
+        let knowledge = shipped();
+        let composer = Composer::new(&knowledge.faq);
+        let answer = composer.answer(&knowledge.faq.entries[0]);
+        let no_match = composer.no_match();
+        let emergency = composer.emergency(&[]);
+        let start = Instant::now();
+        let mut limits = Limits::new(Duration::from_secs(10), Duration::from_secs(300));
+        let at = |secs| start + Duration::from_secs(secs);
+        // (replied, recorded) of a plan.
+        let shape = |plan: Plan| match plan {
+            Plan::Reply => (true, true),
+            Plan::Silent { record, .. } => (false, record),
+        };
+        // (trigger, reply, user, seconds, (replied, recorded)); cooldown 10 s, window 300 s.
+        let steps = [
+            (Trigger::Support, &no_match, 1, 0, (false, true)),
+            (Trigger::Mention, &no_match, 1, 0, (true, true)),
+            (Trigger::Support, &answer, 1, 1, (false, false)),
+            (Trigger::Support, &emergency, 1, 2, (true, true)),
+            (Trigger::Support, &answer, 2, 3, (true, true)),
+            (Trigger::Support, &answer, 3, 4, (false, true)),
+            (Trigger::Mention, &answer, 3, 5, (true, true)),
+            (Trigger::Direct, &answer, 2, 13, (true, true)),
+        ];
+        for (i, (trigger, reply, user, secs, expected)) in steps.into_iter().enumerate() {
+            let plan = plan(trigger, reply, (user, SUPPORT), &mut limits, at(secs));
+            assert_eq!(shape(plan), expected, "step {i}: {plan:?}");
+        }
+    }
+
+    #[test]
+    fn not_helpful_offers_other_entries() {
+        let knowledge = shipped();
+        let cost = knowledge.faq.entry("cost-insurance").expect("cost entry");
+        let others = alternatives(
+            &knowledge,
+            "how much does prolotherapy cost and does insurance cover it",
+            &cost.id,
+        );
+        assert!(!others.is_empty());
+        assert!(others.iter().all(|e| e.id != cost.id));
+        assert!(others.len() <= MAX_ALTERNATIVES);
+    }
+}

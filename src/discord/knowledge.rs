@@ -1,0 +1,218 @@
+//! The live FAQ: the current [`Knowledge`] (FAQ and matcher), swapped atomically on reload.
+//!
+//! Readers take an `Arc<Knowledge>` and keep using it for the whole message, so a reload never
+//! shows anyone a half-loaded FAQ, and an invalid file never replaces the last good one.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use crate::faq::{render, Diagnostic, Faq, LoadError, Loaded};
+use crate::matcher::Matcher;
+
+/// One FAQ version and the matcher built from it.
+pub struct Knowledge {
+    /// The FAQ.
+    pub faq: Faq,
+    /// The matcher indexing that FAQ.
+    pub matcher: Matcher,
+}
+
+impl Knowledge {
+    /// Indexes `faq`.
+    #[must_use]
+    pub fn new(faq: Faq) -> Self {
+        let matcher = Matcher::new(&faq);
+        Self { faq, matcher }
+    }
+}
+
+/// What a successful reload loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReloadSummary {
+    /// The FAQ file.
+    pub path: PathBuf,
+    /// Number of entries.
+    pub entries: usize,
+    /// Number of red-flag rules.
+    pub red_flag_rules: usize,
+    /// Warnings, rendered as `path:line:column: warning: ...` lines.
+    pub warnings: Vec<String>,
+}
+
+impl fmt::Display for ReloadSummary {
+    /// One line; the warnings are in [`ReloadSummary::warnings`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Reloaded {}: {} entries, {} red-flag rules, {} warning(s).",
+            self.path.display(),
+            self.entries,
+            self.red_flag_rules,
+            self.warnings.len()
+        )
+    }
+}
+
+/// The FAQ the bot serves, reloadable from its file.
+pub struct KnowledgeBase {
+    path: PathBuf,
+    current: RwLock<Arc<Knowledge>>,
+    /// The file text last read (loaded or rejected). Held while reloading, so reloads happen
+    /// one at a time and an older read can never overwrite a newer one.
+    last_source: Mutex<String>,
+}
+
+impl KnowledgeBase {
+    /// Loads the FAQ at `path`; on success also returns the load warnings.
+    pub fn load(path: &Path) -> Result<(Self, Vec<Diagnostic>), LoadError> {
+        let source = read(path)?;
+        let Loaded { faq, warnings } = parse(path, &source)?;
+        let base = Self {
+            path: path.to_owned(),
+            current: RwLock::new(Arc::new(Knowledge::new(faq))),
+            last_source: Mutex::new(source),
+        };
+        Ok((base, warnings))
+    }
+
+    /// The FAQ file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The FAQ being served now.
+    #[must_use]
+    pub fn current(&self) -> Arc<Knowledge> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Reads and validates the file again and swaps it in if valid. On error the last good FAQ
+    /// keeps serving; the error displays every problem as `path:line:column: ...`.
+    /// Blocking: call it off the async runtime.
+    pub fn reload(&self) -> Result<ReloadSummary, LoadError> {
+        let mut last_source = self
+            .last_source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let source = read(&self.path)?;
+        self.swap_in(&mut last_source, source)
+    }
+
+    /// Like [`KnowledgeBase::reload`], but does nothing (`Ok(None)`) when the file text is the
+    /// one read last time, so repeated file events cause one reload and one report.
+    pub fn reload_if_changed(&self) -> Result<Option<ReloadSummary>, LoadError> {
+        let mut last_source = self
+            .last_source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let source = read(&self.path)?;
+        if source == *last_source {
+            return Ok(None);
+        }
+        self.swap_in(&mut last_source, source).map(Some)
+    }
+
+    fn swap_in(
+        &self,
+        last_source: &mut String,
+        source: String,
+    ) -> Result<ReloadSummary, LoadError> {
+        let parsed = parse(&self.path, &source);
+        *last_source = source;
+        let Loaded { faq, warnings } = parsed?;
+        let summary = ReloadSummary {
+            path: self.path.clone(),
+            entries: faq.entries.len(),
+            red_flag_rules: faq.red_flags.rules.len(),
+            warnings: render(&self.path, &warnings)
+                .lines()
+                .map(str::to_owned)
+                .collect(),
+        };
+        let knowledge = Arc::new(Knowledge::new(faq));
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = knowledge;
+        Ok(summary)
+    }
+}
+
+fn read(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn parse(path: &Path, source: &str) -> Result<Loaded, LoadError> {
+    Faq::from_toml_str(source).map_err(|diagnostics| LoadError::Invalid {
+        path: path.to_owned(),
+        diagnostics,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml"))
+            .expect("the shipped faq.toml")
+    }
+
+    fn base_with(source: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("faq.toml");
+        std::fs::write(&path, source).expect("write faq");
+        (dir, path)
+    }
+
+    #[test]
+    fn a_valid_edit_is_swapped_in_and_an_invalid_one_keeps_the_last_good_faq() {
+        let (_dir, path) = base_with(&shipped());
+        let (base, _) = KnowledgeBase::load(&path).expect("load");
+        let before = base.current();
+        let entries = before.faq.entries.len();
+
+        let source = shipped();
+        let first_entry = source.find("\n[[entry]]").expect("an entry");
+        let (head, tail) = source.split_at(first_entry);
+        let renamed = format!(
+            "{head}{}",
+            tail.replacen("title = \"", "title = \"Renamed: ", 1)
+        );
+        std::fs::write(&path, &renamed).expect("edit");
+        let summary = base.reload().expect("valid edit");
+        assert_eq!(summary.entries, entries);
+        assert!(base.current().faq.entries[0].title.starts_with("Renamed: "));
+        assert!(
+            !before.faq.entries[0].title.starts_with("Renamed: "),
+            "old readers keep theirs"
+        );
+
+        std::fs::write(&path, format!("{renamed}\n[[entry]]\nid = 3\n")).expect("break");
+        let error = base.reload().expect_err("invalid edit");
+        let shown = error.to_string();
+        assert!(shown.contains(&format!("{}:", path.display())), "{shown}");
+        assert!(base.current().faq.entries[0].title.starts_with("Renamed: "));
+    }
+
+    #[test]
+    fn reload_if_changed_skips_an_unchanged_file() {
+        let (_dir, path) = base_with(&shipped());
+        let (base, _) = KnowledgeBase::load(&path).expect("load");
+        assert_eq!(base.reload_if_changed().expect("unchanged"), None);
+        std::fs::write(&path, shipped() + "\n# a comment\n").expect("edit");
+        assert!(base.reload_if_changed().expect("changed").is_some());
+        assert_eq!(base.reload_if_changed().expect("unchanged again"), None);
+    }
+
+    #[test]
+    fn a_missing_file_is_a_read_error_and_changes_nothing() {
+        let (dir, path) = base_with(&shipped());
+        let (base, _) = KnowledgeBase::load(&path).expect("load");
+        drop(dir);
+        assert!(matches!(base.reload(), Err(LoadError::Read { .. })));
+        assert!(!base.current().faq.entries.is_empty());
+    }
+}

@@ -1,0 +1,94 @@
+//! Fitting long machine output (FAQ diagnostics, matcher explanations, reports) into a reply
+//! body, so that the composer never has to cut it and the disclaimer always follows intact.
+
+use std::fmt::Write as _;
+
+use crate::reply::MESSAGE_LIMIT;
+
+/// Characters [`code_block`] adds around its text.
+pub(crate) const CODE_FENCES: usize = 8;
+
+/// Characters a reply body may use so that the composer never has to cut it, given the FAQ's
+/// disclaimer (the footer adds the disclaimer and a few characters).
+pub(crate) fn body_room(disclaimer: &str) -> usize {
+    const FOOTER_EXTRA: usize = 16;
+    MESSAGE_LIMIT.saturating_sub(disclaimer.chars().count() + FOOTER_EXTRA)
+}
+
+/// `text` in a Markdown code block of at most `max_chars` characters; whole lines are kept and
+/// the rest summarised as "… N more lines", so the closing fence is never cut off.
+pub(crate) fn code_block(text: &str, max_chars: usize) -> String {
+    const MORE_ROOM: usize = 24;
+    let text = text.replace("```", "`\u{200b}``");
+    let lines: Vec<&str> = text.lines().collect();
+    let total: usize = lines.iter().map(|line| line.chars().count() + 1).sum();
+    let fits_whole = total + CODE_FENCES <= max_chars;
+    let room = if fits_whole {
+        total
+    } else {
+        max_chars.saturating_sub(CODE_FENCES + MORE_ROOM)
+    };
+    let mut body = String::new();
+    let mut used = 0;
+    let mut shown = 0;
+    for line in &lines {
+        let cost = line.chars().count() + 1;
+        if used + cost > room {
+            if shown == 0 {
+                body.extend(line.chars().take(room.saturating_sub(2)));
+                body.push_str("…\n");
+                shown = 1;
+            }
+            break;
+        }
+        body.push_str(line);
+        body.push('\n');
+        used += cost;
+        shown += 1;
+    }
+    if shown < lines.len() {
+        let _ = writeln!(body, "… {} more line(s)", lines.len() - shown);
+    }
+    format!("```\n{body}```")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_blocks_fit_and_stay_closed() {
+        let many = (0..200)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let long_line = "x".repeat(5_000);
+        // (text, limit)
+        let cases = [
+            ("short", 100),
+            ("a\nb\nc", 14),
+            (many.as_str(), 60),
+            (many.as_str(), 300),
+            (many.as_str(), 5_000),
+            (long_line.as_str(), 500),
+            ("has ``` inside", 100),
+        ];
+        for (text, limit) in cases {
+            let block = code_block(text, limit);
+            assert!(block.chars().count() <= limit, "{limit}: {block}");
+            assert!(
+                block.starts_with("```\n") && block.ends_with("\n```"),
+                "{block}"
+            );
+            assert_eq!(block.matches("```").count(), 2, "{block}");
+        }
+        assert_eq!(code_block("a\nb", 100), "```\na\nb\n```");
+        assert!(code_block(&many, 300).contains("more line(s)"));
+    }
+
+    #[test]
+    fn the_body_room_leaves_space_for_the_disclaimer() {
+        assert_eq!(body_room(""), MESSAGE_LIMIT - 16);
+        assert!(body_room(&"d".repeat(500)) + 500 < MESSAGE_LIMIT);
+    }
+}

@@ -1,0 +1,380 @@
+//! The Discord adapter: a thin serenity/poise layer over the core.
+//!
+//! It owns the connection (client, intents, sharding, shutdown), the live FAQ and its hot
+//! reload, message and button handling, slash commands, flood control and the insight store's
+//! use. What the bot says always comes from the [`Composer`]; this module only decides whether
+//! and where to send it.
+//!
+//! [`build_client`] takes its `Http` from outside, so tests point it at a loopback fake Discord;
+//! [`run`] builds the production `Http` from the token (and `DISCORD_PROXY_URL`) and runs until
+//! the given shutdown future completes.
+
+mod access;
+mod buttons;
+mod commands;
+mod events;
+mod insights;
+pub mod knowledge;
+mod layout;
+mod limits;
+mod outgoing;
+mod watch;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serenity::all::{Client, ClientBuilder, GatewayIntents, GuildId, Http, HttpBuilder};
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, ConfigError, Token};
+use crate::faq::LoadError;
+use crate::reply::{Composer, Reply};
+use crate::store::{Store, StoreError};
+use insights::Insights;
+pub use knowledge::{Knowledge, KnowledgeBase, ReloadSummary};
+use layout::{body_room, code_block};
+use limits::Limits;
+
+/// The poise context of a command.
+pub(crate) type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// The gateway intents the bot needs: guild and direct messages, and their content unless
+/// `message_content` is off. Message Content is privileged (enabled in the Developer Portal);
+/// without it Discord still sends the text of DMs and of messages that mention the bot, so
+/// mentions, DMs and slash commands keep working, but support channels are not auto-answered.
+#[must_use]
+pub fn intents(message_content: bool) -> GatewayIntents {
+    let messages = GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
+    if message_content {
+        messages | GatewayIntents::MESSAGE_CONTENT
+    } else {
+        messages
+    }
+}
+
+/// Errors of the Discord adapter. None of them ever contains the token.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A setting is missing or invalid (the token, for `run`).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Discord answered 401 to the first request, or closed the gateway with 4004.
+    #[error("Discord rejected the token (401 Unauthorized). Copy it again from the Developer Portal (Bot -> Reset Token; resetting makes the old one stop working) into DISCORD_TOKEN.")]
+    TokenRejected,
+    /// Discord closed the gateway with 4014: the Message Content intent is not enabled.
+    #[error("Discord refused the Message Content intent (close code 4014). Enable it in the Developer Portal (your application -> Bot -> Privileged Gateway Intents -> Message Content Intent), or set PROLOBOT_MESSAGE_CONTENT=false to answer only mentions, DMs and slash commands.")]
+    IntentRefused,
+    /// A Discord request or the gateway failed (boxed: serenity's error is large).
+    #[error("Discord request failed")]
+    Discord(#[source] Box<serenity::Error>),
+    /// The insight store failed.
+    #[error("the insights database failed")]
+    Store(#[from] StoreError),
+    /// The FAQ file cannot be watched for changes.
+    #[error("cannot watch {} for changes", path.display())]
+    Watch {
+        /// The FAQ file.
+        path: PathBuf,
+        /// Why.
+        source: notify::Error,
+    },
+    /// A background task panicked or was cancelled.
+    #[error("a background task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<serenity::Error> for Error {
+    fn from(error: serenity::Error) -> Self {
+        Self::Discord(Box::new(error))
+    }
+}
+
+/// An error and its sources, as one line: `outer: inner: innermost`.
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+/// Everything the handlers share.
+pub struct Data {
+    config: Config,
+    knowledge: Arc<KnowledgeBase>,
+    insights: Insights,
+    limits: Mutex<Limits>,
+    _watcher: Option<watch::FaqWatcher>,
+    _pruning: AbortOnDrop,
+}
+
+/// Stops a background task when the bot's data is dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Builds the bot's client on `http` (the caller chooses where REST calls go). Commands are
+/// registered, the FAQ watch and the daily pruning start, once the gateway is ready.
+pub async fn build_client(
+    config: Config,
+    http: Http,
+    knowledge: KnowledgeBase,
+    store: Store,
+) -> Result<Client, Error> {
+    // The client already holds the token in its `Http`; the handlers never need it.
+    let config = Config {
+        token: None,
+        ..config
+    };
+    let knowledge = Arc::new(knowledge);
+    let insights = Insights::new(store, config.record, config.retention_days);
+    let gateway_intents = intents(config.message_content);
+    let framework = poise::Framework::builder()
+        .options(framework_options())
+        // No owner-only commands, so no `GET /oauth2/applications/@me` at start-up.
+        .initialize_owners(false)
+        .setup(move |ctx, _ready, framework| {
+            Box::pin(setup(ctx, framework, config, knowledge, insights))
+        })
+        .build();
+    Ok(ClientBuilder::new_with_http(http, gateway_intents)
+        .framework(framework)
+        .await?)
+}
+
+/// Runs once the gateway is ready: starts the FAQ watch (before registering the commands, so
+/// that whoever waits for the registration knows edits are seen), registers the commands,
+/// starts the daily pruning, and hands the handlers their data.
+async fn setup(
+    ctx: &serenity::all::Context,
+    framework: &poise::Framework<Data, Error>,
+    config: Config,
+    knowledge: Arc<KnowledgeBase>,
+    insights: Insights,
+) -> Result<Data, Error> {
+    let watcher = watch::spawn(
+        Arc::clone(&knowledge),
+        Arc::clone(&ctx.http),
+        config.log_channel,
+    )
+    .inspect_err(|error| tracing::warn!(error = %chain(error), "hot reload is off"))
+    .ok();
+    register(ctx, &framework.options().commands, config.guild_id).await?;
+    let pruning = AbortOnDrop(insights.spawn_pruning());
+    tracing::info!("ready");
+    Ok(Data {
+        limits: Mutex::new(Limits::new(config.cooldown, config.repeat_window)),
+        config,
+        knowledge,
+        insights,
+        _watcher: watcher,
+        _pruning: pruning,
+    })
+}
+
+/// Connects with the configured token (through `DISCORD_PROXY_URL` if set), checks the token,
+/// and runs the bot with autosharding until `shutdown` completes.
+pub async fn run(
+    config: Config,
+    knowledge: KnowledgeBase,
+    store: Store,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let http = production_http(config.require_token()?, config.proxy_url.as_deref());
+    let me = http.get_current_user().await.map_err(user_fixable)?;
+    tracing::info!(bot = %me.name, id = %me.id, "token accepted");
+    let mut client = build_client(config, http, knowledge, store).await?;
+    let shard_manager = Arc::clone(&client.shard_manager);
+    let stopper = tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        shard_manager.shutdown_all().await;
+    });
+    let result = client.start_autosharded().await;
+    stopper.abort();
+    result.map_err(user_fixable)
+}
+
+/// The production `Http`. Behind a proxy (e.g. twilight-http-proxy, or a test fake) the proxy
+/// owns rate limiting, and serenity's own ratelimiter must be off: it would ignore the proxy.
+fn production_http(token: &Token, proxy: Option<&str>) -> Http {
+    let builder = HttpBuilder::new(token.expose());
+    match proxy {
+        Some(url) => builder.proxy(url).ratelimiter_disabled(true).build(),
+        None => builder.build(),
+    }
+}
+
+/// The errors a user can fix named as such: a rejected token (401 or gateway close 4004) and a
+/// refused Message Content intent (4014); anything else as is.
+fn user_fixable(error: serenity::Error) -> Error {
+    match &error {
+        serenity::Error::Http(http) if http.status_code().is_some_and(|s| s.as_u16() == 401) => {
+            Error::TokenRejected
+        }
+        serenity::Error::Gateway(serenity::all::GatewayError::InvalidAuthentication) => {
+            Error::TokenRejected
+        }
+        serenity::Error::Gateway(serenity::all::GatewayError::DisallowedGatewayIntents) => {
+            Error::IntentRefused
+        }
+        _ => Error::from(error),
+    }
+}
+
+async fn register(
+    ctx: &serenity::all::Context,
+    commands: &[poise::Command<Data, Error>],
+    guild: Option<u64>,
+) -> Result<(), Error> {
+    if let Some(guild) = guild {
+        poise::builtins::register_in_guild(ctx, commands, GuildId::new(guild)).await?;
+        tracing::info!(guild, "slash commands registered in one server");
+    } else {
+        poise::builtins::register_globally(ctx, commands).await?;
+        tracing::info!("slash commands registered globally (may take a while to show up)");
+    }
+    Ok(())
+}
+
+fn framework_options() -> poise::FrameworkOptions<Data, Error> {
+    poise::FrameworkOptions {
+        commands: commands::all(),
+        on_error,
+        event_handler,
+        allowed_mentions: Some(outgoing::no_pings()),
+        prefix_options: poise::PrefixFrameworkOptions {
+            // Mentions are questions here, not command prefixes.
+            mention_as_prefix: false,
+            ..Default::default()
+        },
+        initialize_owners: false,
+        ..Default::default()
+    }
+}
+
+fn event_handler<'a>(
+    framework: poise::FrameworkContext<'a, Data, Error>,
+    event: &'a serenity::all::FullEvent,
+) -> poise::BoxFuture<'a, Result<(), Error>> {
+    Box::pin(events::handle(framework, event))
+}
+
+/// Logs every framework error and answers the user, when there is one, with a polite reply
+/// from the composer.
+fn on_error(error: poise::FrameworkError<'_, Data, Error>) -> poise::BoxFuture<'_, ()> {
+    Box::pin(async move {
+        let apology = match &error {
+            poise::FrameworkError::Command { error, ctx, .. } => {
+                let command: &str = &ctx.command().qualified_name;
+                tracing::error!(command, error = %chain(error), "command failed");
+                "something went wrong while answering. Please try again in a moment."
+            }
+            poise::FrameworkError::CommandCheckFailed { error, ctx, .. } => {
+                if let Some(error) = error {
+                    tracing::error!(error = %chain(error), "moderator check failed");
+                }
+                let command: &str = &ctx.command().qualified_name;
+                tracing::info!(command, "refused a moderator command to a non-moderator");
+                "this command is only for moderators."
+            }
+            poise::FrameworkError::GuildOnly { .. } => "this command only works in a server.",
+            poise::FrameworkError::EventHandler { error, event, .. } => {
+                tracing::warn!(event = event.snake_case_name(), error = %chain(error), "event handling failed");
+                return;
+            }
+            poise::FrameworkError::Setup { error, .. } => {
+                tracing::error!(error = %chain(error), "start-up failed: the bot cannot answer until restarted");
+                return;
+            }
+            other => {
+                // Some of these quote the user's input: details at debug level only.
+                tracing::warn!("a command could not run");
+                tracing::debug!(error = %other, "framework error");
+                "I couldn't run that command."
+            }
+        };
+        let Some(ctx) = error.ctx() else { return };
+        let knowledge = ctx.data().knowledge.current();
+        let reply = Composer::new(&knowledge.faq).error(apology);
+        if let Err(error) = ctx.send(outgoing::command(&reply, Vec::new(), true)).await {
+            tracing::warn!(%error, "could not send the error reply");
+        }
+    })
+}
+
+/// Logs a reload's result, posts it to the log channel, and returns it for a command response.
+pub(crate) async fn report_reload(
+    http: &Http,
+    log_channel: Option<u64>,
+    knowledge: &KnowledgeBase,
+    outcome: &Result<ReloadSummary, LoadError>,
+    cause: &'static str,
+) -> Reply {
+    let current = knowledge.current();
+    let composer = Composer::new(&current.faq);
+    let room = body_room(&current.faq.texts.disclaimer);
+    let reply = match outcome {
+        Ok(summary) => {
+            tracing::info!(
+                cause,
+                entries = summary.entries,
+                warnings = summary.warnings.len(),
+                "FAQ reloaded"
+            );
+            let mut text = summary.to_string();
+            if !summary.warnings.is_empty() {
+                let headline = text.chars().count() + 1;
+                text = format!(
+                    "{text}\n{}",
+                    code_block(&summary.warnings.join("\n"), room - headline)
+                );
+            }
+            composer.notice(&text)
+        }
+        Err(error) => {
+            tracing::warn!(
+                cause,
+                "FAQ reload failed; the last good version keeps serving:\n{error}"
+            );
+            let headline = "FAQ reload failed; the last good version keeps serving.";
+            let block = code_block(&error.to_string(), room - headline.chars().count() - 1);
+            composer.notice(&format!("{headline}\n{block}"))
+        }
+    };
+    outgoing::post_to_log(http, log_channel, &reply).await;
+    reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_401_is_a_rejected_token_and_says_nothing_secret() {
+        let shown = Error::TokenRejected.to_string();
+        assert!(
+            shown.contains("401") && shown.contains("Reset Token"),
+            "{shown}"
+        );
+        let other = user_fixable(serenity::Error::Other("boom"));
+        assert!(matches!(other, Error::Discord(_)));
+    }
+
+    #[test]
+    fn chains_show_every_source() {
+        let error = Error::Store(StoreError::InvalidConfidence(2.0));
+        assert_eq!(
+            chain(&error),
+            "the insights database failed: confidence must be between 0 and 1, got 2"
+        );
+    }
+}

@@ -1,0 +1,300 @@
+//! Starting the real prolobot adapter against a [`FakeDiscord`], and helpers to read its replies.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use prolobot::config::Config;
+use prolobot::discord::{build_client, Knowledge, KnowledgeBase};
+use prolobot::faq::Faq;
+use prolobot::reply::Composer;
+use prolobot::store::{Report, ReportQuery, Store};
+use prolobot::text::Analyzer;
+use serde_json::Value;
+use serenity::all::{HttpBuilder, ShardManager};
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+
+use crate::fake::{FakeDiscord, RecordedRequest, TIMEOUT};
+
+/// A guild channel that is not a support channel.
+pub const OTHER_CHANNEL: u64 = 300_000_000_000_000_003;
+/// The log channel reload results go to.
+pub const LOG_CHANNEL: u64 = 300_000_000_000_000_009;
+/// Another human.
+pub const OTHER_USER: u64 = 400_000_000_000_000_002;
+/// The configured moderator role.
+pub const MOD_ROLE: u64 = 500_000_000_000_000_001;
+
+/// A question the shipped FAQ answers with `cost-insurance`.
+pub const COST_QUESTION: &str = "how much does prolotherapy cost";
+
+/// Settings that differ between tests. Both limits are off by default so that tests can ask
+/// several questions; the tests of the limits turn them on.
+#[derive(Clone, Copy, Default)]
+pub struct Options {
+    pub cooldown_secs: u64,
+    pub repeat_window_secs: u64,
+    pub without_message_content: bool,
+}
+
+/// The settings every test bot runs with, as the environment would give them: support channel
+/// [`FakeDiscord::CHANNEL_ID`], moderator role [`MOD_ROLE`], log channel [`LOG_CHANNEL`], FAQ and
+/// database in `dir`.
+pub fn settings(dir: &Path, options: Options) -> HashMap<&'static str, String> {
+    HashMap::from([
+        ("PROLOBOT_FAQ", dir.join("faq.toml").display().to_string()),
+        ("PROLOBOT_DB", dir.join("prolobot.db").display().to_string()),
+        (
+            "PROLOBOT_SUPPORT_CHANNELS",
+            FakeDiscord::CHANNEL_ID.to_string(),
+        ),
+        ("PROLOBOT_MODERATOR_ROLES", MOD_ROLE.to_string()),
+        ("PROLOBOT_LOG_CHANNEL", LOG_CHANNEL.to_string()),
+        ("PROLOBOT_COOLDOWN_SECS", options.cooldown_secs.to_string()),
+        (
+            "PROLOBOT_REPEAT_WINDOW_SECS",
+            options.repeat_window_secs.to_string(),
+        ),
+        (
+            "PROLOBOT_MESSAGE_CONTENT",
+            (!options.without_message_content).to_string(),
+        ),
+    ])
+}
+
+/// The shipped `faq.toml`, read once so that every bot and every expectation in this run uses
+/// the same text even if someone edits the file meanwhile.
+pub fn shipped_faq_text() -> String {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml")).expect("faq.toml")
+    })
+    .clone()
+}
+
+/// A temp directory holding a copy of the shipped FAQ.
+pub fn temp_dir_with_faq() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("faq.toml"), shipped_faq_text()).expect("copy faq.toml");
+    dir
+}
+
+/// The shipped FAQ and its matcher, as the library builds them, for expected replies.
+pub fn library() -> &'static Knowledge {
+    static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
+    KNOWLEDGE.get_or_init(|| {
+        let faq = Faq::from_toml_str(&shipped_faq_text()).expect("shipped FAQ");
+        Knowledge::new(faq.faq)
+    })
+}
+
+/// The text the composer gives for `question` on the shipped FAQ.
+pub fn expected_text(question: &str) -> String {
+    let knowledge = library();
+    let decision = knowledge.matcher.decide(question);
+    Composer::new(&knowledge.faq)
+        .decision(&decision)
+        .text()
+        .to_owned()
+}
+
+/// The shipped FAQ's disclaimer.
+pub fn disclaimer() -> &'static str {
+    library().faq.texts.disclaimer.trim()
+}
+
+/// A running prolobot client and its temp directory (FAQ copy and database).
+pub struct Bot {
+    pub shard_manager: Arc<ShardManager>,
+    pub client: JoinHandle<Result<(), serenity::Error>>,
+    pub dir: TempDir,
+}
+
+impl Bot {
+    /// The FAQ file the bot serves and watches.
+    pub fn faq_path(&self) -> PathBuf {
+        self.dir.path().join("faq.toml")
+    }
+
+    /// The insights report, read through a second connection to the bot's database.
+    pub fn report(&self) -> Report {
+        let store = Store::open(&self.dir.path().join("prolobot.db")).expect("open the bot's db");
+        let analyzer = Analyzer::default();
+        store
+            .report(&ReportQuery::default(), &|text| analyzer.terms(text))
+            .expect("report")
+    }
+}
+
+/// Starts the bot with the default [`Options`].
+pub async fn start_bot(fake: &FakeDiscord) -> Bot {
+    start_bot_with(fake, Options::default()).await
+}
+
+/// Builds the real client with an `Http` pointed at `fake`, checks that it cannot reach the
+/// real Discord, starts it (autosharded, as in production) and waits until it registered its
+/// commands.
+pub async fn start_bot_with(fake: &FakeDiscord, options: Options) -> Bot {
+    init_tracing();
+    let dir = temp_dir_with_faq();
+    let settings = settings(dir.path(), options);
+    let config = Config::from_lookup(|key| settings.get(key).cloned()).expect("valid settings");
+    let (knowledge, _warnings) = KnowledgeBase::load(&config.faq_path).expect("valid FAQ");
+    let store = Store::open(&config.db_path).expect("open the database");
+    let http = HttpBuilder::new("x")
+        .proxy(fake.base_url())
+        .ratelimiter_disabled(true)
+        .build();
+    let mut client = build_client(config, http, knowledge, store)
+        .await
+        .expect("build the client");
+    // If `GET /gateway` failed, serenity silently falls back to the real gateway.
+    assert_eq!(*client.ws_url.lock().await, fake.gateway_url());
+    assert_eq!(client.http.proxy.as_deref(), Some(fake.base_url().as_str()));
+    assert!(
+        client.http.ratelimiter.is_none(),
+        "the ratelimiter bypasses the proxy"
+    );
+    let shard_manager = Arc::clone(&client.shard_manager);
+    let client = tokio::spawn(async move { client.start_autosharded().await });
+    fake.wait_ready().await;
+    Bot {
+        shard_manager,
+        client,
+        dir,
+    }
+}
+
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+// ===== reading replies =====
+
+/// The bot's reply to message `id` in `channel`, once the fake answered it.
+pub async fn reply_in(fake: &FakeDiscord, channel: u64, id: u64) -> RecordedRequest {
+    fake.wait_for_request(|r| is_reply_to(r, channel, id), TIMEOUT)
+        .await
+}
+
+/// The bot's reply to message `id` in [`FakeDiscord::CHANNEL_ID`].
+pub async fn reply_to(fake: &FakeDiscord, id: u64) -> RecordedRequest {
+    reply_in(fake, FakeDiscord::CHANNEL_ID, id).await
+}
+
+pub fn is_reply_to(request: &RecordedRequest, channel: u64, id: u64) -> bool {
+    request.is("POST", &format!("/channels/{channel}/messages"))
+        && request
+            .json("/message_reference/message_id")
+            .and_then(Value::as_str)
+            == Some(id.to_string().as_str())
+}
+
+/// Whether `request` posts a message anywhere.
+pub fn is_post(request: &RecordedRequest) -> bool {
+    request.method == "POST" && request.path.ends_with("/messages")
+}
+
+/// Whether `request` posts to the log channel.
+pub fn is_log_post(request: &RecordedRequest) -> bool {
+    request.is("POST", &format!("/channels/{LOG_CHANNEL}/messages"))
+}
+
+/// The custom ids of the buttons in a message (or message body).
+pub fn custom_ids(message: &Value) -> Vec<String> {
+    message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .filter_map(|button| button["custom_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The custom id starting with `prefix` in `message`.
+pub fn custom_id(message: &Value, prefix: &str) -> String {
+    custom_ids(message)
+        .into_iter()
+        .find(|id| id.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix}* button in {message:#}"))
+}
+
+/// The exact `allowed_mentions` of every message the bot sends: nothing parsed, no reply ping.
+pub fn no_pings() -> Value {
+    serde_json::json!({"parse": [], "users": [], "roles": [], "replied_user": false})
+}
+
+// ===== the built binary =====
+
+/// The built `prolobot` binary with an empty environment, run in `dir`.
+pub fn prolobot(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_prolobot"));
+    command
+        .env_clear()
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Waits (without blocking the runtime) for `child` to exit and returns its output.
+pub async fn wait_output(child: Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait for prolobot")
+}
+
+/// Waits until the fake saw a command registration from `child`; panics with the child's
+/// output if it exits first.
+pub async fn wait_registered(fake: &FakeDiscord, child: &mut Child) {
+    let started = Instant::now();
+    while started.elapsed() < TIMEOUT {
+        let registered = fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "PUT" && r.path.ends_with("/commands") && r.succeeded());
+        if registered {
+            fake.wait_ready().await;
+            return;
+        }
+        if let Some(status) = child.try_wait().expect("poll prolobot") {
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+            }
+            panic!("prolobot exited with {status} before it was ready:\n{stderr}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("prolobot not ready within {TIMEOUT:?}\n{}", fake.dump());
+}
+
+/// The entry the shipped FAQ answers `question` with, if it answers.
+pub fn answered_entry(question: &str) -> Option<&'static str> {
+    let knowledge = library();
+    let decision = knowledge.matcher.decide(question);
+    (decision.outcome == prolobot::matcher::Outcome::Answer)
+        .then(|| decision.entry.map(|i| knowledge.faq.entries[i].id.as_str()))
+        .flatten()
+}
+
+/// A message the shipped FAQ has no answer for (checked with the library's matcher, which is
+/// tuned independently of these tests).
+pub fn no_match_question() -> &'static str {
+    [
+        "what is the weather in oslo tomorrow",
+        "qwerty zxcv asdf",
+        "zzz qqq xxx",
+    ]
+    .into_iter()
+    .find(|q| library().matcher.decide(q).outcome == prolobot::matcher::Outcome::NoMatch)
+    .expect("one of the candidates has no match")
+}

@@ -1,0 +1,335 @@
+//! Questions in messages: support channels, mentions, DMs, who is ignored, and flood control.
+
+use std::time::Duration;
+
+use prolobot::matcher::Outcome;
+use serde_json::json;
+
+use crate::bot::{
+    answered_entry, custom_ids, disclaimer, expected_text, is_post, library, no_match_question,
+    no_pings, reply_in, reply_to, start_bot, start_bot_with, Options, COST_QUESTION, OTHER_CHANNEL,
+    OTHER_USER,
+};
+use crate::fake::{FakeDiscord, MessageSpec};
+
+/// Long enough for the bot to have answered if it were going to.
+const QUIET: Duration = Duration::from_millis(400);
+
+const HURT: &str = "does prolotherapy hurt";
+const EMERGENCY: &str = "I have a fever and the injection site is red and swollen";
+
+#[tokio::test]
+async fn a_question_in_a_support_channel_gets_the_answer_with_the_disclaimer_and_no_pings() {
+    let fake = FakeDiscord::start().await;
+    let bot = start_bot(&fake).await;
+
+    let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+
+    let reply = reply_to(&fake, id).await;
+    assert!(reply.succeeded(), "{}", fake.dump());
+    let content = reply
+        .json("/content")
+        .and_then(|c| c.as_str())
+        .unwrap_or_default();
+    assert_eq!(content, expected_text(COST_QUESTION));
+    assert!(content.contains(disclaimer()), "{content}");
+    assert_eq!(reply.json("/allowed_mentions"), Some(&no_pings()));
+    let body = reply.body.clone().unwrap_or_default();
+    let buttons = custom_ids(&body);
+    let asker = FakeDiscord::USER_ID;
+    assert_eq!(
+        buttons,
+        [
+            format!("faq:v:{asker}:1:1"),
+            format!("faq:v:{asker}:1:0"),
+            format!("faq:d:{asker}")
+        ]
+    );
+    let report = bot.report();
+    assert_eq!(report.totals.answer, 1);
+    assert_eq!(report.entries[0].entry_id, "cost-insurance");
+}
+
+#[tokio::test]
+async fn no_match_in_a_support_channel_stays_silent_but_is_recorded() {
+    let question = no_match_question();
+    let fake = FakeDiscord::start().await;
+    let bot = start_bot(&fake).await;
+
+    fake.send_message(MessageSpec::guild(question)).await;
+
+    fake.assert_no_request(is_post, QUIET).await;
+    let report = bot.report();
+    assert_eq!(report.totals.no_match, 1, "{report:?}");
+    assert_eq!(
+        report.unanswered[0].examples,
+        [prolobot::text::normalise(question)]
+    );
+}
+
+#[tokio::test]
+async fn a_mention_anywhere_gets_a_reply_even_without_a_match() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    let mention = |text: &str| MessageSpec {
+        channel_id: OTHER_CHANNEL,
+        mentions: vec![FakeDiscord::BOT_ID],
+        ..MessageSpec::guild(&format!("<@{}> {text}", FakeDiscord::BOT_ID))
+    };
+
+    let answered = fake.send_message(mention(COST_QUESTION)).await;
+    let no_match = fake.send_message(mention(no_match_question())).await;
+
+    let reply = reply_in(&fake, OTHER_CHANNEL, answered).await;
+    assert_eq!(
+        reply.json("/content"),
+        Some(&json!(expected_text(COST_QUESTION)))
+    );
+    let reply = reply_in(&fake, OTHER_CHANNEL, no_match).await;
+    assert_eq!(
+        reply.json("/content"),
+        Some(&json!(expected_text(no_match_question())))
+    );
+    assert_eq!(reply.json("/allowed_mentions"), Some(&no_pings()));
+}
+
+#[tokio::test]
+async fn outside_support_channels_only_mentions_count() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+
+    fake.send_message(MessageSpec {
+        channel_id: OTHER_CHANNEL,
+        ..MessageSpec::guild(COST_QUESTION)
+    })
+    .await;
+
+    fake.assert_no_request(is_post, QUIET).await;
+}
+
+#[tokio::test]
+async fn a_dm_gets_a_reply() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+
+    let id = fake
+        .send_message(MessageSpec::dm(no_match_question()))
+        .await;
+
+    let reply = reply_in(&fake, FakeDiscord::DM_CHANNEL_ID, id).await;
+    assert!(reply.succeeded(), "{}", fake.dump());
+    assert_eq!(
+        reply.json("/content"),
+        Some(&json!(expected_text(no_match_question())))
+    );
+    assert_eq!(reply.json("/allowed_mentions"), Some(&no_pings()));
+}
+
+#[tokio::test]
+async fn bots_webhooks_and_the_bot_itself_are_ignored() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    let question = MessageSpec::guild(COST_QUESTION);
+
+    for spec in [
+        MessageSpec {
+            author_is_bot: true,
+            ..question.clone()
+        },
+        MessageSpec {
+            webhook_id: Some(5),
+            author_is_bot: true,
+            ..question.clone()
+        },
+        MessageSpec {
+            author_id: FakeDiscord::BOT_ID,
+            author_is_bot: true,
+            ..question.clone()
+        },
+    ] {
+        fake.send_message(spec).await;
+    }
+
+    fake.assert_no_request(is_post, QUIET).await;
+}
+
+#[tokio::test]
+async fn everyone_in_a_question_never_pings() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    let question = format!("@everyone @here <@{OTHER_USER}> {COST_QUESTION}");
+
+    let id = fake
+        .send_message(MessageSpec {
+            mention_everyone: true,
+            mentions: vec![OTHER_USER],
+            ..MessageSpec::guild(&question)
+        })
+        .await;
+
+    let reply = reply_to(&fake, id).await;
+    assert_eq!(reply.json("/allowed_mentions"), Some(&no_pings()));
+    let content = reply
+        .json("/content")
+        .and_then(|c| c.as_str())
+        .unwrap_or_default();
+    assert!(
+        !content.contains("@everyone") && !content.contains("@here"),
+        "{content}"
+    );
+    assert!(!content.contains(&OTHER_USER.to_string()), "{content}");
+}
+
+#[tokio::test]
+async fn emergency_text_gets_the_urgent_care_reply() {
+    assert_eq!(
+        library().matcher.decide(EMERGENCY).outcome,
+        Outcome::Emergency
+    );
+    let fake = FakeDiscord::start().await;
+    let bot = start_bot(&fake).await;
+
+    let id = fake.send_message(MessageSpec::guild(EMERGENCY)).await;
+
+    let reply = reply_to(&fake, id).await;
+    let content = reply
+        .json("/content")
+        .and_then(|c| c.as_str())
+        .unwrap_or_default();
+    assert!(content.starts_with("🚨"), "{content}");
+    assert!(
+        content.contains(library().faq.texts.emergency.trim()),
+        "{content}"
+    );
+    assert!(content.contains(disclaimer()), "{content}");
+    let report = bot.report();
+    assert_eq!(report.totals.emergency, 1);
+    assert!(
+        report.unanswered.is_empty(),
+        "emergency texts are not stored"
+    );
+}
+
+#[tokio::test]
+async fn the_cooldown_silences_a_quick_second_question_but_never_an_emergency() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot_with(
+        &fake,
+        Options {
+            cooldown_secs: 60,
+            ..Options::default()
+        },
+    )
+    .await;
+
+    let first = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    reply_to(&fake, first).await;
+    let second = fake.send_message(MessageSpec::guild(HURT)).await;
+    fake.assert_no_request(
+        |r| crate::bot::is_reply_to(r, FakeDiscord::CHANNEL_ID, second),
+        QUIET,
+    )
+    .await;
+    let urgent = fake.send_message(MessageSpec::guild(EMERGENCY)).await;
+    reply_to(&fake, urgent).await;
+    let other_user = fake
+        .send_message(MessageSpec {
+            author_id: OTHER_USER,
+            ..MessageSpec::guild(HURT)
+        })
+        .await;
+    reply_to(&fake, other_user).await;
+}
+
+#[tokio::test]
+async fn the_same_answer_is_not_repeated_in_a_channel_within_the_window() {
+    let same = "is prolotherapy covered by insurance";
+    assert_eq!(answered_entry(same), answered_entry(COST_QUESTION));
+    assert_ne!(answered_entry(HURT), answered_entry(COST_QUESTION));
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot_with(
+        &fake,
+        Options {
+            repeat_window_secs: 300,
+            ..Options::default()
+        },
+    )
+    .await;
+
+    let first = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    reply_to(&fake, first).await;
+    fake.send_message(MessageSpec {
+        author_id: OTHER_USER,
+        ..MessageSpec::guild(same)
+    })
+    .await;
+    fake.assert_no_request(is_post, QUIET).await;
+    let other_topic = fake
+        .send_message(MessageSpec {
+            author_id: OTHER_USER,
+            ..MessageSpec::guild(HURT)
+        })
+        .await;
+    reply_to(&fake, other_topic).await;
+}
+
+#[tokio::test]
+async fn a_bare_mention_lists_the_topics() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+
+    let id = fake
+        .send_message(MessageSpec {
+            mentions: vec![FakeDiscord::BOT_ID],
+            ..MessageSpec::guild(&format!("<@{}>", FakeDiscord::BOT_ID))
+        })
+        .await;
+
+    let reply = reply_to(&fake, id).await;
+    let content = reply
+        .json("/content")
+        .and_then(|c| c.as_str())
+        .unwrap_or_default();
+    assert!(content.contains("cost-insurance"), "{content}");
+}
+
+/// The `intents` the bot sent in its IDENTIFY.
+fn identified_intents(fake: &FakeDiscord) -> Option<u64> {
+    fake.gateway_frames()
+        .iter()
+        .find(|frame| frame.payload["op"] == 2)
+        .and_then(|frame| frame.payload["d"]["intents"].as_u64())
+}
+
+#[tokio::test]
+async fn the_message_content_intent_can_be_turned_off() {
+    const GUILD_MESSAGES: u64 = 1 << 9;
+    const DIRECT_MESSAGES: u64 = 1 << 12;
+    const MESSAGE_CONTENT: u64 = 1 << 15;
+    let with = FakeDiscord::start().await;
+    let _bot = start_bot(&with).await;
+    let without = FakeDiscord::start().await;
+    let options = Options {
+        without_message_content: true,
+        ..Options::default()
+    };
+    let _bot_without = start_bot_with(&without, options).await;
+
+    let messages = GUILD_MESSAGES | DIRECT_MESSAGES;
+    assert_eq!(identified_intents(&with), Some(messages | MESSAGE_CONTENT));
+    assert_eq!(identified_intents(&without), Some(messages));
+    let id = without.send_message(MessageSpec::dm(COST_QUESTION)).await;
+    reply_in(&without, FakeDiscord::DM_CHANNEL_ID, id).await;
+}
+
+#[tokio::test]
+async fn edits_are_ignored() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    let mut edited = MessageSpec::guild(COST_QUESTION).to_payload(crate::fake::next_id(), None);
+    edited["edited_timestamp"] = edited["timestamp"].clone();
+
+    fake.dispatch("MESSAGE_UPDATE", edited).await;
+
+    fake.assert_no_request(is_post, QUIET).await;
+}
