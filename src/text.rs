@@ -108,7 +108,7 @@ fn url_len(text: &str) -> Option<usize> {
 const STOPWORDS: &[&str] = &[
     "a", "about", "actually", "again", "all", "also", "am", "an", "and", "any", "anybody", "anyone",
     "anything", "anyway", "anyways", "are", "as", "ask", "asking", "at", "basically", "be", "been",
-    "being", "bit", "btw", "but", "by", "can", "could", "curious", "did",
+    "behind", "being", "bit", "btw", "but", "by", "can", "could", "curious", "did",
     "do", "does", "doing", "each", "else", "even", "everyone",
     "everything", "exactly", "for", "from", "genuinely", "get", "gets", "getting", "gonna", "got",
     "gotta", "guys", "had", "has", "have", "having", "he", "hello", "her", "here", "hey", "hi",

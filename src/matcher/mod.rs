@@ -79,7 +79,7 @@ pub struct Candidate {
     pub confidence: f32,
     /// Share of the question's weight this entry explains.
     pub question_coverage: f32,
-    /// Share of the closest phrasing's weight the question covers.
+    /// Share of the closest phrasing's weight the question covers (a tenth of it from the second closest).
     pub phrasing_coverage: f32,
 }
 
@@ -301,15 +301,26 @@ impl Matcher {
         candidates
     }
 
-    /// The largest share of one phrasing's weight that the query covers.
+    /// How much of the entry's closest phrasing the query covers, with a little credit for a
+    /// second phrasing that also fits: two phrasings agreeing break near-ties between entries.
     fn phrasing_coverage(&self, entry: usize, query: &Query) -> f32 {
         let weight_in_query =
             |term: &TermId| query.known.iter().find(|(t, _)| t == term).map(|(_, w)| *w);
-        self.index.entries[entry]
-            .phrasings
-            .iter()
-            .map(|p| p.terms.iter().filter_map(weight_in_query).sum::<f32>() / p.weight)
-            .fold(0.0, f32::max)
+        let (mut first, mut second) = (0.0f32, 0.0f32);
+        for phrasing in &self.index.entries[entry].phrasings {
+            let coverage = phrasing
+                .terms
+                .iter()
+                .filter_map(weight_in_query)
+                .sum::<f32>()
+                / phrasing.weight;
+            if coverage > first {
+                (first, second) = (coverage, first);
+            } else if coverage > second {
+                second = coverage;
+            }
+        }
+        (1.0 - SECOND_PHRASING_SHARE) * first + SECOND_PHRASING_SHARE * second
     }
 
     fn decide_from(&self, candidates: &[Candidate]) -> Decision {
@@ -341,6 +352,9 @@ impl Matcher {
         decision
     }
 }
+
+/// The share of phrasing coverage that comes from the second-closest phrasing.
+const SECOND_PHRASING_SHARE: f32 = 0.1;
 
 /// How much more the question's coverage counts than the phrasing's: measured on StackFAQ and
 /// the dev set, leaning towards "explains the whole question" ranks paraphrases better.
