@@ -1,8 +1,10 @@
 //! Typo correction: finds the vocabulary word a mistyped word most likely meant.
 //!
 //! The edit budget grows with word length (1-3 letters: exact only, 4-7: one edit, 8+: two
-//! edits, counted as optimal string alignment so a swapped pair of letters is one edit) and the
-//! first letter must match. Candidates come from a symmetric-delete index (SymSpell style):
+//! edits, counted as optimal string alignment so a swapped pair of letters is one edit). The
+//! length is that of the longer of the two words, since people drop letters from long words
+//! ("moruate" for "morrhuate"); a typed word of three letters or fewer is never corrected, and
+//! the first letter must match. Candidates come from a symmetric-delete index (SymSpell style):
 //! every word is stored under the hashes of the strings left by deleting up to two of its
 //! letters after the first, and a query word looks up its own deletions, so a lookup costs a
 //! few dozen binary searches however large the vocabulary is; candidates are then verified
@@ -64,12 +66,11 @@ impl FuzzyIndex {
     #[must_use]
     pub fn correct(&self, word: &str) -> Option<(&str, usize)> {
         let chars: Vec<char> = word.chars().collect();
-        let budget = edit_budget(chars.len());
-        if budget == 0 {
+        if edit_budget(chars.len()) == 0 {
             return None;
         }
         let mut candidates: Vec<u32> = Vec::new();
-        for hash in deletion_hashes(&chars, budget) {
+        for hash in deletion_hashes(&chars, MAX_EDITS) {
             let start = self.deletions.partition_point(|(h, _)| *h < hash);
             candidates.extend(
                 self.deletions[start..]
@@ -83,7 +84,9 @@ impl FuzzyIndex {
         candidates
             .into_iter()
             .filter_map(|id| {
-                let distance = strsim::osa_distance(word, &self.words[id as usize]);
+                let candidate = &self.words[id as usize];
+                let budget = edit_budget(chars.len().max(candidate.chars().count()));
+                let distance = strsim::osa_distance(word, candidate);
                 (distance <= budget).then_some((
                     distance,
                     std::cmp::Reverse(self.ranks[id as usize]),
