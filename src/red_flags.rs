@@ -58,7 +58,6 @@ impl RedFlagDetector {
             .iter()
             .flat_map(|rule| rule.groups.iter().flatten())
             .flat_map(|term| analyzer.tokens(term))
-            .filter(|t| !t.stop)
             .map(|t| (t.word, t.stem))
             .collect();
         let guard = red_flags

@@ -2,6 +2,7 @@
 //! (Discord end-to-end tests live in their own binary, `tests/discord`.)
 
 mod cli;
+mod emergencies;
 mod replies;
 mod robustness;
 mod stackfaq;
