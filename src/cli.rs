@@ -273,12 +273,28 @@ fn run_bot(faq_flag: Option<PathBuf>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Log targets whose TRACE events are never written, whatever `RUST_LOG` says: tungstenite
+/// traces every websocket frame in hex, and the gateway's IDENTIFY and RESUME frames carry the
+/// token.
+const TOKEN_BEARING_TARGETS: [&str; 1] = ["tungstenite"];
+
 fn init_tracing(filter: &str) -> Result<()> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .with_context(|| format!("RUST_LOG={filter:?} is not a valid log filter"))?;
+    let no_token_frames = tracing_subscriber::filter::filter_fn(|event| {
+        *event.level() != tracing::Level::TRACE
+            || !TOKEN_BEARING_TARGETS
+                .iter()
+                .any(|target| event.target().starts_with(target))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        .finish()
+        .with(no_token_frames)
         .init();
     Ok(())
 }

@@ -7,10 +7,11 @@
 //! the first letter must match. Candidates come from a symmetric-delete index (SymSpell style):
 //! every word is stored under the hashes of the strings left by deleting up to two of its
 //! letters after the first, and a query word looks up its own deletions, so a lookup costs a
-//! few dozen binary searches however large the vocabulary is; candidates are then verified
-//! with `strsim::osa_distance`.
+//! few dozen hash probes however large the vocabulary is; candidates are then verified with
+//! `strsim::osa_distance`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The most edits ever allowed; the index stores deletions up to this depth.
 const MAX_EDITS: usize = 2;
@@ -31,8 +32,9 @@ pub struct FuzzyIndex {
     words: Vec<String>,
     /// How much each word matters when two candidates are equally close (higher wins).
     ranks: Vec<u32>,
-    /// (hash of a deletion variant, word id), sorted: a compact multimap that builds fast.
-    deletions: Vec<(u64, u32)>,
+    /// Word ids grouped by deletion hash; `groups` says where each hash's ids are.
+    ids: Vec<u32>,
+    groups: HashMap<u64, (u32, u32), BuildHasherDefault<PassThrough>>,
 }
 
 impl FuzzyIndex {
@@ -41,44 +43,48 @@ impl FuzzyIndex {
     #[must_use]
     pub fn new(words: impl IntoIterator<Item = (String, u32)>) -> Self {
         let mut index = Self::default();
+        let mut pairs: Vec<(u64, u32)> = Vec::new();
         let mut chars = Vec::new();
         for (id, (word, rank)) in words.into_iter().enumerate() {
             chars.clear();
             chars.extend(word.chars());
             if chars.len() >= 3 {
-                let id = id as u32;
-                index.deletions.extend(
+                pairs.extend(
                     deletion_hashes(&chars, MAX_EDITS)
                         .into_iter()
-                        .map(|h| (h, id)),
+                        .map(|h| (h, id as u32)),
                 );
             }
             index.words.push(word);
             index.ranks.push(rank);
         }
-        index.deletions.sort_unstable();
-        index.deletions.dedup();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for group in pairs.chunk_by(|a, b| a.0 == b.0) {
+            let start = index.ids.len() as u32;
+            index.ids.extend(group.iter().map(|(_, id)| *id));
+            index.groups.insert(group[0].0, (start, group.len() as u32));
+        }
         index
     }
 
-    /// The closest indexed word within the budget for `word`'s length, with its edit distance.
-    /// An exact match is returned only if `word` itself is indexed.
+    /// The closest indexed word within the budget for the longer of `word` and the candidate,
+    /// with its edit distance. An exact match is returned only if `word` itself is indexed.
     #[must_use]
     pub fn correct(&self, word: &str) -> Option<(&str, usize)> {
         let chars: Vec<char> = word.chars().collect();
         if edit_budget(chars.len()) == 0 {
             return None;
         }
-        let mut candidates: Vec<u32> = Vec::new();
-        for hash in deletion_hashes(&chars, MAX_EDITS) {
-            let start = self.deletions.partition_point(|(h, _)| *h < hash);
-            candidates.extend(
-                self.deletions[start..]
-                    .iter()
-                    .take_while(|(h, _)| *h == hash)
-                    .map(|(_, id)| *id),
-            );
-        }
+        // A word of five letters or fewer is more than one edit from any word of eight or more,
+        // so one deletion deep is enough for it.
+        let depth = if chars.len() <= 5 { 1 } else { MAX_EDITS };
+        let mut candidates: Vec<u32> = deletion_hashes(&chars, depth)
+            .into_iter()
+            .filter_map(|hash| self.groups.get(&hash))
+            .flat_map(|&(start, len)| &self.ids[start as usize..(start + len) as usize])
+            .copied()
+            .collect();
         candidates.sort_unstable();
         candidates.dedup();
         candidates
@@ -95,6 +101,26 @@ impl FuzzyIndex {
             })
             .min()
             .map(|(distance, _, id)| (self.words[id as usize].as_str(), distance))
+    }
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Debug, Clone, Copy, Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 

@@ -16,15 +16,19 @@ use crate::text::{Analyzer, Token};
 /// Words allowed between the words of a phrase term.
 const MAX_GAP: usize = 2;
 
+/// A word of the rules, as an index into the detector's word list.
+type WordId = u32;
+
 /// Compiled red-flag rules.
 #[derive(Debug)]
 pub struct RedFlagDetector {
-    /// rule -> group -> alternative -> stems.
-    rules: Vec<Vec<Vec<Vec<String>>>>,
-    words: HashSet<String>,
+    /// rule -> group -> alternative -> word ids.
+    rules: Vec<Vec<Vec<Vec<WordId>>>>,
+    /// Stem of every rule word -> its id.
+    words: HashMap<String, WordId>,
     guard: HashSet<String>,
-    /// The rules' words as written -> their stems.
-    typed_forms: HashMap<String, String>,
+    /// The rules' words as written -> their ids: typos are corrected on words as typed.
+    typed_forms: HashMap<String, WordId>,
     fuzzy: FuzzyIndex,
 }
 
@@ -32,33 +36,29 @@ impl RedFlagDetector {
     /// Compiles the FAQ's rules.
     #[must_use]
     pub fn new(red_flags: &RedFlags, analyzer: &Analyzer) -> Self {
-        let stems = |term: &String| -> Vec<String> {
-            analyzer.tokens(term).into_iter().map(|t| t.stem).collect()
+        let mut words: HashMap<String, WordId> = HashMap::new();
+        let mut typed_forms: HashMap<String, WordId> = HashMap::new();
+        let mut compile = |term: &String| -> Vec<WordId> {
+            analyzer
+                .tokens(term)
+                .into_iter()
+                .map(|token| {
+                    let next = words.len() as WordId;
+                    let id = *words.entry(token.stem).or_insert(next);
+                    typed_forms.insert(token.word, id);
+                    id
+                })
+                .collect()
         };
-        let rules: Vec<Vec<Vec<Vec<String>>>> = red_flags
+        let rules = red_flags
             .rules
             .iter()
             .map(|rule| {
                 rule.groups
                     .iter()
-                    .map(|group| group.iter().map(stems).collect())
+                    .map(|group| group.iter().map(&mut compile).collect())
                     .collect()
             })
-            .collect();
-        let words: HashSet<String> = rules
-            .iter()
-            .flatten()
-            .flatten()
-            .flatten()
-            .cloned()
-            .collect();
-        // Typos are corrected on words as typed, then stemmed like the rules' own words.
-        let typed_forms: HashMap<String, String> = red_flags
-            .rules
-            .iter()
-            .flat_map(|rule| rule.groups.iter().flatten())
-            .flat_map(|term| analyzer.tokens(term))
-            .map(|t| (t.word, t.stem))
             .collect();
         let guard = red_flags
             .guard
@@ -83,9 +83,9 @@ impl RedFlagDetector {
             return Vec::new();
         }
         let mut corrector = MessageCorrector::new(&self.fuzzy);
-        let stems: Vec<&str> = tokens
+        let ids: Vec<Option<WordId>> = tokens
             .iter()
-            .map(|t| self.correct(t, &mut corrector))
+            .map(|t| self.word_id(t, &mut corrector))
             .collect();
         self.rules
             .iter()
@@ -93,38 +93,40 @@ impl RedFlagDetector {
             .filter(|(_, groups)| {
                 groups
                     .iter()
-                    .all(|alternatives| alternatives.iter().any(|a| contains_phrase(&stems, a)))
+                    .all(|alternatives| alternatives.iter().any(|a| contains_phrase(&ids, a)))
             })
             .map(|(i, _)| i)
             .collect()
     }
 
-    fn correct<'a>(&'a self, token: &'a Token, corrector: &mut MessageCorrector<'a>) -> &'a str {
-        let stem = token.stem.as_str();
-        if token.stop || self.words.contains(stem) || self.guard.contains(stem) {
-            return stem;
+    /// The rule word a token is (after typo correction), if any.
+    fn word_id(&self, token: &Token, corrector: &mut MessageCorrector<'_>) -> Option<WordId> {
+        if let Some(&id) = self.words.get(&token.stem) {
+            return Some(id);
+        }
+        if token.stop || token.common || self.guard.contains(&token.stem) {
+            return None;
         }
         corrector
             .correct(&token.word)
             .and_then(|word| self.typed_forms.get(word))
-            .map_or(stem, String::as_str)
+            .copied()
     }
 }
 
-/// Whether `phrase` occurs in `stems` in order, with at most `MAX_GAP` words between its words.
-fn contains_phrase(stems: &[&str], phrase: &[String]) -> bool {
-    let Some(first) = phrase.first() else {
+/// Whether `phrase` occurs in `ids` in order, with at most `MAX_GAP` words between its words.
+fn contains_phrase(ids: &[Option<WordId>], phrase: &[WordId]) -> bool {
+    let Some((&first, rest)) = phrase.split_first() else {
         return false;
     };
-    stems
-        .iter()
+    ids.iter()
         .enumerate()
-        .filter(|(_, s)| **s == first)
+        .filter(|(_, id)| **id == Some(first))
         .any(|(start, _)| {
             let mut position = start;
-            phrase[1..].iter().all(|word| {
-                let window = &stems[position + 1..stems.len().min(position + 2 + MAX_GAP)];
-                match window.iter().position(|s| s == word) {
+            rest.iter().all(|&word| {
+                let window = &ids[position + 1..ids.len().min(position + 2 + MAX_GAP)];
+                match window.iter().position(|id| *id == Some(word)) {
                     Some(offset) => {
                         position += 1 + offset;
                         true

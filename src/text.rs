@@ -6,6 +6,8 @@
 //! "cant"), anything else that is not a letter or digit turned into a word break, then stop
 //! words dropped and the rest stemmed (Snowball English).
 
+use std::collections::HashSet;
+
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -180,6 +182,8 @@ pub struct Token {
     pub word: String,
     /// The stemmed word.
     pub stem: String,
+    /// Whether the word is common English (see [`Analyzer::is_common`]).
+    pub common: bool,
     /// True for stop words, which the matcher skips but red-flag phrases may contain.
     pub stop: bool,
 }
@@ -187,17 +191,32 @@ pub struct Token {
 /// Turns text into tokens; holds the stemmer so it is built once.
 pub struct Analyzer {
     stemmer: Stemmer,
+    /// Stems of the most frequent English words.
+    common: HashSet<String>,
 }
+
+/// The 5,000 most frequent English words (from the wordfreq project, CC BY-SA 4.0).
+const COMMON_WORDS: &str = include_str!("common_words.txt");
 
 impl Default for Analyzer {
     fn default() -> Self {
-        Self {
-            stemmer: Stemmer::create(Algorithm::English),
-        }
+        let stemmer = Stemmer::create(Algorithm::English);
+        let common = COMMON_WORDS
+            .lines()
+            .map(|w| stemmer.stem(w).into_owned())
+            .collect();
+        Self { stemmer, common }
     }
 }
 
 impl Analyzer {
+    /// Whether a stem is common English: a real word, never a typo to correct, and chatter when
+    /// the FAQ does not use it. Numbers count as common ("15 year old").
+    #[must_use]
+    pub fn is_common(&self, stem: &str) -> bool {
+        self.common.contains(stem) || (!stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()))
+    }
+
     /// All tokens of `raw`, stop words included (marked), in order.
     #[must_use]
     pub fn tokens(&self, raw: &str) -> Vec<Token> {
@@ -220,6 +239,7 @@ impl Analyzer {
         };
         Token {
             word: word.to_string(),
+            common: self.is_common(&stem),
             stem,
             stop: is_stopword(word),
         }

@@ -16,10 +16,11 @@ pub(crate) fn body_room(disclaimer: &str) -> usize {
 }
 
 /// `text` in a Markdown code block of at most `max_chars` characters; whole lines are kept and
-/// the rest summarised as "… N more lines", so the closing fence is never cut off.
+/// the rest summarised as "… N more lines", so the closing fence is never cut off, and no run of
+/// backticks in `text` can close it early.
 pub(crate) fn code_block(text: &str, max_chars: usize) -> String {
     const MORE_ROOM: usize = 24;
-    let text = text.replace("```", "`\u{200b}``");
+    let text = defuse_fences(text);
     let lines: Vec<&str> = text.lines().collect();
     let total: usize = lines.iter().map(|line| line.chars().count() + 1).sum();
     let fits_whole = total + CODE_FENCES <= max_chars;
@@ -52,6 +53,26 @@ pub(crate) fn code_block(text: &str, max_chars: usize) -> String {
     format!("```\n{body}```")
 }
 
+/// `text` with a zero-width space before every third backtick in a row, so that it holds no
+/// code fence (three backticks) however many backticks it has in a row.
+fn defuse_fences(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            if run == 2 {
+                out.push('\u{200b}');
+                run = 0;
+            }
+            run += 1;
+        } else {
+            run = 0;
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +93,8 @@ mod tests {
             (many.as_str(), 5_000),
             (long_line.as_str(), 500),
             ("has ``` inside", 100),
+            ("````", 100),
+            ("a ``````` b\n`````\n``", 100),
         ];
         for (text, limit) in cases {
             let block = code_block(text, limit);
@@ -84,6 +107,19 @@ mod tests {
         }
         assert_eq!(code_block("a\nb", 100), "```\na\nb\n```");
         assert!(code_block(&many, 300).contains("more line(s)"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn code_blocks_of_any_text_fit_and_stay_closed(
+            text in "([`\n]|\\PC){0,600}",
+            limit in 100usize..3_000,
+        ) {
+            let block = code_block(&text, limit);
+            proptest::prop_assert!(block.chars().count() <= limit);
+            proptest::prop_assert!(block.starts_with("```\n") && block.ends_with("\n```"));
+            proptest::prop_assert_eq!(block.matches("```").count(), 2);
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The searchable form of a FAQ: vocabulary, synonym and phrase rewriting, IDF weights and
 //! an inverted index from terms to entries.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::faq::Faq;
 use crate::fuzzy::FuzzyIndex;
@@ -140,8 +140,6 @@ pub(crate) struct Index {
     pub(crate) rare_unknown_weight: f32,
     /// Weight of a query word the FAQ never uses but that is common English chatter.
     pub(crate) common_unknown_weight: f32,
-    /// Stems of the most common English words.
-    pub(crate) common_words: HashSet<String>,
     /// Term -> entries that use it (ascending, no repeats).
     pub(crate) postings: Vec<Vec<u32>>,
     pub(crate) entries: Vec<IndexedEntry>,
@@ -158,9 +156,6 @@ pub(crate) struct Index {
 const KNOWN_WORD_FLOOR: f32 = 0.2;
 const RARE_UNKNOWN_FACTOR: f32 = 0.7;
 const COMMON_UNKNOWN_FACTOR: f32 = 0.1;
-
-/// The 5,000 most frequent English words (from the wordfreq project, CC BY-SA 4.0).
-const COMMON_WORDS: &str = include_str!("../common_words.txt");
 
 impl Index {
     pub(crate) fn new(faq: &Faq, analyzer: &Analyzer) -> Self {
@@ -218,7 +213,6 @@ impl Index {
             vocabulary: vocabulary.ids,
             rare_unknown_weight: rarest * RARE_UNKNOWN_FACTOR,
             common_unknown_weight: rarest * COMMON_UNKNOWN_FACTOR,
-            common_words: COMMON_WORDS.lines().map(|w| analyzer.stem(w)).collect(),
             idf,
             postings,
             entries,
@@ -228,14 +222,9 @@ impl Index {
 }
 
 impl Index {
-    /// Whether a stem is common English (numbers count as common: "15 year old" is chatter).
-    pub(crate) fn is_common_word(&self, stem: &str) -> bool {
-        self.common_words.contains(stem) || stem.bytes().all(|b| b.is_ascii_digit())
-    }
-
-    /// The weight of a term the FAQ does not use.
-    pub(crate) fn unknown_weight(&self, term: &str) -> f32 {
-        if self.is_common_word(term) {
+    /// The weight of a term the FAQ does not use: common English weighs less than a rare word.
+    pub(crate) fn unknown_weight(&self, common: bool) -> f32 {
+        if common {
             self.common_unknown_weight
         } else {
             self.rare_unknown_weight

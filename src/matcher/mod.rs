@@ -8,7 +8,6 @@
 
 mod index;
 
-use std::collections::HashMap;
 use std::fmt;
 
 use crate::faq::{Faq, Thresholds};
@@ -102,7 +101,7 @@ pub struct Explanation {
 
 /// A message's terms, ready to score.
 struct Query {
-    /// Distinct known terms with their weights.
+    /// Distinct known terms with their weights, sorted by term id.
     known: Vec<(TermId, f32)>,
     /// Weight of everything in the message: known terms plus unknown words.
     total_weight: f32,
@@ -226,8 +225,10 @@ impl Matcher {
                 .get(&term)
                 .copied()
                 .filter(|&id| !index.postings[id as usize].is_empty());
-            let weight =
-                id.map_or_else(|| index.unknown_weight(&term), |id| index.idf[id as usize]);
+            let weight = id.map_or_else(
+                || index.unknown_weight(self.analyzer.is_common(&term)),
+                |id| index.idf[id as usize],
+            );
             // A phrase term repeats words already counted, so it adds evidence without adding weight
             // to the question's total.
             if !term.contains(' ') {
@@ -238,6 +239,7 @@ impl Matcher {
             }
             query.terms.push((term, weight, id.is_some()));
         }
+        query.known.sort_unstable_by_key(|(id, _)| *id);
         query
     }
 
@@ -252,7 +254,7 @@ impl Matcher {
     ) -> Option<String> {
         // A common English word is a real word, not a typo: "done" must not become "dont".
         let stem = &token.stem;
-        if self.index.vocabulary.contains_key(stem) || self.index.is_common_word(stem) {
+        if token.common || self.index.vocabulary.contains_key(stem) {
             return Some(stem.clone());
         }
         let Some(word) = corrector.correct(&token.word) else {
@@ -271,13 +273,21 @@ impl Matcher {
         if query.total_weight <= 0.0 {
             return Vec::new();
         }
-        let mut explained: HashMap<u32, f32> = HashMap::new();
+        // Dense accumulation: entries are few enough that an array beats a hash map.
+        let mut explained = vec![0.0f32; index.entries.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for &(term, weight) in &query.known {
             for &entry in &index.postings[term as usize] {
-                *explained.entry(entry).or_default() += weight;
+                if explained[entry as usize] == 0.0 {
+                    touched.push(entry);
+                }
+                explained[entry as usize] += weight;
             }
         }
-        let mut by_coverage: Vec<(u32, f32)> = explained.into_iter().collect();
+        let mut by_coverage: Vec<(u32, f32)> = touched
+            .into_iter()
+            .map(|e| (e, explained[e as usize]))
+            .collect();
         by_coverage.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         by_coverage.truncate(CANDIDATES);
         let mut candidates: Vec<Candidate> = by_coverage
@@ -304,8 +314,13 @@ impl Matcher {
     /// How much of the entry's closest phrasing the query covers, with a little credit for a
     /// second phrasing that also fits: two phrasings agreeing break near-ties between entries.
     fn phrasing_coverage(&self, entry: usize, query: &Query) -> f32 {
-        let weight_in_query =
-            |term: &TermId| query.known.iter().find(|(t, _)| t == term).map(|(_, w)| *w);
+        let weight_in_query = |term: &TermId| {
+            query
+                .known
+                .binary_search_by_key(term, |(t, _)| *t)
+                .ok()
+                .map(|i| query.known[i].1)
+        };
         let (mut first, mut second) = (0.0f32, 0.0f32);
         for phrasing in &self.index.entries[entry].phrasings {
             let coverage = phrasing
