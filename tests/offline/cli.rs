@@ -33,6 +33,17 @@ fn prolobot(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs the binary with `--faq` set to the shipped FAQ, from an empty temporary directory.
+fn with_shipped_faq(args: &[&str], stdin: Option<&str>) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = shipped_faq_path();
+    let args: Vec<&str> = ["--faq", faq.to_str().unwrap()]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    prolobot(dir.path(), &args, stdin)
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -135,18 +146,7 @@ fn check_rejects_an_emptied_disclaimer_with_its_position() {
 
 #[test]
 fn ask_prints_the_reply_as_posted_with_the_disclaimer() {
-    let dir = tempfile::tempdir().unwrap();
-    let faq = shipped_faq_path();
-    let out = prolobot(
-        dir.path(),
-        &[
-            "--faq",
-            faq.to_str().unwrap(),
-            "ask",
-            "how much does prolotherapy cost?",
-        ],
-        None,
-    );
+    let out = with_shipped_faq(&["ask", "how much does prolotherapy cost?"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let disclaimer = crate::shipped_faq().texts.disclaimer;
@@ -159,14 +159,8 @@ fn ask_prints_the_reply_as_posted_with_the_disclaimer() {
 
 #[test]
 fn match_writes_one_json_decision_per_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let faq = shipped_faq_path();
     let input = "how much does prolotherapy cost?\nasdf qwerty zxcv\nchest pain and cant breathe after my prolo\n";
-    let out = prolobot(
-        dir.path(),
-        &["--faq", faq.to_str().unwrap(), "match"],
-        Some(input),
-    );
+    let out = with_shipped_faq(&["match"], Some(input));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let lines: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
@@ -191,13 +185,7 @@ fn match_writes_one_json_decision_per_line() {
 
 #[test]
 fn chat_answers_piped_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let faq = shipped_faq_path();
-    let out = prolobot(
-        dir.path(),
-        &["--faq", faq.to_str().unwrap(), "chat"],
-        Some("/list\nwhat is prolotherapy\n"),
-    );
+    let out = with_shipped_faq(&["chat"], Some("/list\nwhat is prolotherapy\n"));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("Topics I can answer"), "{stdout}");
@@ -206,18 +194,7 @@ fn chat_answers_piped_lines() {
 
 #[test]
 fn explain_shows_the_working() {
-    let dir = tempfile::tempdir().unwrap();
-    let faq = shipped_faq_path();
-    let out = prolobot(
-        dir.path(),
-        &[
-            "--faq",
-            faq.to_str().unwrap(),
-            "explain",
-            "prolotheraphy cost?",
-        ],
-        None,
-    );
+    let out = with_shipped_faq(&["explain", "prolotheraphy cost?"], None);
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains("typo corrections: prolotheraphy -> prolotherapy"),
@@ -255,23 +232,14 @@ fn a_missing_faq_is_a_clear_error() {
 #[test]
 fn eval_fails_below_the_minimum_accuracy() {
     let dir = tempfile::tempdir().unwrap();
-    let faq = shipped_faq_path();
     let cases = dir.path().join("cases.toml");
     std::fs::write(
         &cases,
         "[[case]]\nq = \"asdf qwerty\"\nexpect = \"cost-insurance\"\n",
     )
     .unwrap();
-    let out = prolobot(
-        dir.path(),
-        &[
-            "--faq",
-            faq.to_str().unwrap(),
-            "eval",
-            cases.to_str().unwrap(),
-            "--min-accuracy",
-            "0.5",
-        ],
+    let out = with_shipped_faq(
+        &["eval", cases.to_str().unwrap(), "--min-accuracy", "0.5"],
         None,
     );
     assert!(!out.status.success());
@@ -285,19 +253,8 @@ fn eval_fails_below_the_minimum_accuracy() {
 /// The dev set's targets (issue 3), as a regression suite for FAQ and matcher edits.
 #[test]
 fn dev_set_targets_hold() {
-    let dir = tempfile::tempdir().unwrap();
-    let faq = shipped_faq_path();
     let cases = shared_path("eval/questions.toml");
-    let out = prolobot(
-        dir.path(),
-        &[
-            "--faq",
-            faq.to_str().unwrap(),
-            "eval",
-            cases.to_str().unwrap(),
-        ],
-        None,
-    );
+    let out = with_shipped_faq(&["eval", cases.to_str().unwrap()], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report = text(&out.stdout);
     println!("{report}");
@@ -307,7 +264,8 @@ fn dev_set_targets_hold() {
             .find(|l| l.starts_with(label))
             .unwrap_or_else(|| panic!("no {label} line"));
         let numbers = line[label.len()..].trim_start_matches(':').trim();
-        let (right, total) = numbers.split_once(' ').unwrap().0.split_once('/').unwrap();
+        let fraction = numbers.split_whitespace().next().unwrap();
+        let (right, total) = fraction.split_once('/').unwrap();
         (right.parse().unwrap(), total.parse().unwrap())
     };
     let (right, total) = fraction("FAQ questions answered with the right entry");

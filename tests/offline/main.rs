@@ -3,6 +3,8 @@
 
 mod cli;
 mod emergencies;
+#[path = "../common/hostile.rs"]
+mod hostile;
 mod replies;
 mod robustness;
 mod stackfaq;

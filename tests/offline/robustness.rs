@@ -1,5 +1,6 @@
 //! Hostile and arbitrary input: no panic, bounded work, and nothing from the user echoed.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use prolobot::faq::Faq;
@@ -8,30 +9,28 @@ use prolobot::reply::Composer;
 use prolobot::text::normalise;
 use proptest::prelude::*;
 
+use crate::hostile::{echoed_marker, inputs, FRAGMENTS};
 use crate::shipped_faq;
 
 /// Far above the 1 ms release-build target, so the test holds in unoptimised builds on a busy
 /// machine; the criterion benchmark measures the real figure.
 const GENEROUS_LIMIT: Duration = Duration::from_millis(250);
 
-fn hostile_inputs() -> Vec<String> {
-    vec![
-        "z̷̢̛̛a̸̧̛l̶̨̛g̵̢̛o̴̢̧ ".repeat(200),
-        "\u{202E}prolo\u{202D} does it hurt \u{2066}?".to_string(),
-        "pro\u{200B}lo\u{200D}thera\u{FEFF}py cost".to_string(),
-        "prolo\0therapy\0 \0".to_string(),
-        "a".repeat(4_000),
-        "a ".repeat(2_000),
-        "**bold** __under__ ~~strike~~ ||spoiler|| `code` ```block``` > quote [link](https://x.y)"
-            .to_string(),
-        "@everyone @here <@123> <@&456> <#789> does prolo hurt".to_string(),
-        "😀".repeat(4_000),
-        "\u{FFFF}\u{10FFFF}\u{D7FF}".repeat(500),
-        "prolotheraphy injectoin dextorse ".repeat(150),
-    ]
+/// Discord's longest message (with Nitro), in characters.
+const DISCORD_MAX_MESSAGE: usize = 4_000;
+
+/// The shipped FAQ and its matcher, built once: property tests run hundreds of cases.
+fn shipped() -> &'static (Faq, Matcher) {
+    static SHIPPED: OnceLock<(Faq, Matcher)> = OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        let faq = shipped_faq();
+        let matcher = Matcher::new(&faq);
+        (faq, matcher)
+    })
 }
 
-fn check_bounded(matcher: &Matcher, faq: &Faq, input: &str) {
+fn check_bounded(input: &str) {
+    let (faq, matcher) = shipped();
     let start = Instant::now();
     let reply = Composer::new(faq).decision(&matcher.decide(input));
     assert!(
@@ -40,20 +39,14 @@ fn check_bounded(matcher: &Matcher, faq: &Faq, input: &str) {
         start.elapsed(),
         input.chars().take(40).collect::<String>()
     );
-    for dangerous in ["@everyone", "@here", "<@123>", "<@&456>", "||spoiler||"] {
-        assert!(
-            !reply.text().contains(dangerous),
-            "reply echoes {dangerous}"
-        );
-    }
+    assert_eq!(echoed_marker(reply.text()), None, "{}", reply.text());
 }
 
 #[test]
 fn hostile_inputs_are_handled_quickly_and_never_echoed() {
-    let faq = shipped_faq();
-    let matcher = Matcher::new(&faq);
-    for input in hostile_inputs() {
-        check_bounded(&matcher, &faq, &input);
+    for input in inputs() {
+        assert!(input.chars().count() <= DISCORD_MAX_MESSAGE);
+        check_bounded(&input);
     }
 }
 
@@ -67,15 +60,30 @@ fn normalisation_removes_invisible_and_control_characters() {
     assert_eq!(normalise("a\0b"), "a b");
 }
 
+/// Cases per matcher property: cheap once the matcher is built, so many.
+const MATCHER_CASES: u32 = 1_000;
+/// Cases per loader property: each case validates a whole FAQ file.
+const LOADER_CASES: u32 = 200;
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(MATCHER_CASES))]
 
     #[test]
     fn arbitrary_unicode_never_panics(message in "\\PC{0,4000}") {
-        let faq = shipped_faq();
-        let matcher = Matcher::new(&faq);
-        check_bounded(&matcher, &faq, &message);
+        check_bounded(&message);
     }
+
+    #[test]
+    fn hostile_mixtures_never_panic_and_are_never_echoed(
+        parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS.to_vec()), 0..300),
+    ) {
+        let message: String = parts.concat().chars().take(DISCORD_MAX_MESSAGE).collect();
+        check_bounded(&message);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(LOADER_CASES))]
 
     #[test]
     fn arbitrary_bytes_never_panic_the_faq_loader(bytes in proptest::collection::vec(any::<u8>(), 0..2_000)) {
@@ -84,9 +92,9 @@ proptest! {
     }
 
     #[test]
-    fn mutated_faq_files_are_rejected_or_loaded_but_never_panic(cut in 0usize..60_000, insert in "\\PC{0,8}") {
+    fn mutated_faq_files_are_rejected_or_loaded_but_never_panic(cut in any::<proptest::sample::Index>(), insert in "\\PC{0,8}") {
         let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml")).unwrap();
-        let mut cut = cut.min(source.len());
+        let mut cut = cut.index(source.len() + 1);
         while !source.is_char_boundary(cut) { cut -= 1; }
         let mutated = format!("{}{insert}{}", &source[..cut], &source[cut..]);
         let _ = Faq::from_toml_str(&mutated);
