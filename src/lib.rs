@@ -8,10 +8,10 @@
 //! - [`fuzzy`]: typo correction with a length-scaled edit budget (symmetric-delete index).
 //! - [`matcher`]: routes a message to emergency, an answer, suggestions or no match.
 //! - [`red_flags`]: emergency rules, checked before matching and never overridden.
-//! - [`store`]: the SQLite question log, votes and moderator reports (edge: does I/O).
 //! - [`reply`]: the one composer of every reply, which always appends the disclaimer.
 //!
-//! The edge (does I/O, calls the core):
+//! The edge (does I/O, calls the core; the core never imports it):
+//! - [`store`]: the SQLite question log, votes and moderator reports.
 //! - [`config`]: every setting, from the environment, `.env` and `prolobot.toml`, parsed once.
 //! - [`discord`]: the serenity/poise adapter: client, events, slash commands, hot reload, limits.
 pub mod config;
