@@ -341,6 +341,7 @@ impl Matcher {
     fn decide_from(&self, candidates: &[Candidate]) -> Decision {
         let t = self.thresholds;
         let best = candidates.first().map_or(0.0, |c| c.confidence);
+        let covered = candidates.first().map_or(0.0, |c| c.phrasing_coverage);
         let runner_up = candidates.get(1).map_or(0.0, |c| c.confidence);
         let mut decision = Decision {
             outcome: Outcome::NoMatch,
@@ -349,10 +350,10 @@ impl Matcher {
             confidence: best,
             red_flags: Vec::new(),
         };
-        if best >= t.answer && best - runner_up >= t.margin {
+        if best >= t.answer && best - runner_up >= t.margin && covered >= MIN_COVERAGE_TO_ANSWER {
             decision.outcome = Outcome::Answer;
             decision.entry = Some(candidates[0].entry);
-        } else if best >= t.suggest {
+        } else if best >= t.suggest && covered >= MIN_COVERAGE_TO_SUGGEST {
             decision.outcome = Outcome::Suggest;
             decision.suggestions = candidates
                 .iter()
@@ -367,6 +368,13 @@ impl Matcher {
         decision
     }
 }
+
+/// An answer also needs the question to cover this much of the entry's closest phrasing: a
+/// lone word that only one entry uses ("thanks so *much*") explains a short message fully but
+/// is no question about that entry.
+const MIN_COVERAGE_TO_ANSWER: f32 = 0.4;
+/// The same floor for "did you mean", so greetings get no buttons in support channels.
+const MIN_COVERAGE_TO_SUGGEST: f32 = 0.4;
 
 /// The share of phrasing coverage that comes from the second-closest phrasing.
 const SECOND_PHRASING_SHARE: f32 = 0.1;

@@ -15,30 +15,32 @@ use crate::fake::{
 const EPHEMERAL: u64 = 64;
 
 /// The options of `/name sub ...`.
-fn sub(name: &str, options: Value) -> Value {
+pub fn sub(name: &str, options: Value) -> Value {
     let mut subcommand = json!({"name": name, "type": 1});
     subcommand["options"] = options;
     Value::Array(vec![subcommand])
 }
 
-fn text_option(name: &str, value: &str) -> Value {
+pub fn text_option(name: &str, value: &str) -> Value {
     json!({"name": name, "type": 3, "value": value})
 }
 
 /// The bot's initial response to `sent`.
-async fn callback(fake: &FakeDiscord, sent: &SentInteraction) -> RecordedRequest {
+pub async fn callback(fake: &FakeDiscord, sent: &SentInteraction) -> RecordedRequest {
     fake.wait_for_request(|r| r.is("POST", &sent.callback_path()), TIMEOUT)
         .await
 }
 
-fn content(request: &RecordedRequest) -> &str {
+/// The text of an interaction response.
+pub fn content(request: &RecordedRequest) -> &str {
     request
         .json("/data/content")
         .and_then(Value::as_str)
         .unwrap_or_default()
 }
 
-fn is_ephemeral(request: &RecordedRequest) -> bool {
+/// Whether an interaction response is visible only to the user.
+pub fn is_ephemeral(request: &RecordedRequest) -> bool {
     request
         .json("/data/flags")
         .and_then(Value::as_u64)
@@ -194,9 +196,13 @@ async fn moderator_commands_are_refused_to_non_moderators_and_run_for_moderators
     assert!(is_ephemeral(&response));
 }
 
-/// A question the shipped FAQ answers with "did you mean".
+/// A question the shipped FAQ answers with "did you mean": asking about two topics at once is
+/// ambiguous by construction.
 fn suggest_question() -> &'static str {
     [
+        "prolo cost and side effects",
+        "insurance and risks",
+        "risks and aftercare",
         "pain",
         "how many injections and how much",
         "what is prolotherapy",
