@@ -42,6 +42,8 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+pub use crate::matcher::Outcome;
+
 /// Default number of days question rows are kept before [`Store::prune`] deletes them.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 
@@ -137,31 +139,6 @@ trait Context<T> {
 impl<T> Context<T> for rusqlite::Result<T> {
     fn context(self, action: &'static str) -> Result<T, StoreError> {
         self.map_err(|source| StoreError::Sqlite { action, source })
-    }
-}
-
-/// How the bot handled a question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The bot answered with one FAQ entry.
-    Answer,
-    /// The bot was unsure and suggested entries ("did you mean").
-    Suggest,
-    /// Nothing in the FAQ matched.
-    NoMatch,
-    /// A red-flag rule fired and the bot pointed to emergency care.
-    Emergency,
-}
-
-impl Outcome {
-    /// The name stored in the database and used in CSV exports.
-    const fn as_str(self) -> &'static str {
-        match self {
-            Self::Answer => "answer",
-            Self::Suggest => "suggest",
-            Self::NoMatch => "no_match",
-            Self::Emergency => "emergency",
-        }
     }
 }
 

@@ -10,8 +10,7 @@ use super::knowledge::Knowledge;
 use super::Error;
 use crate::matcher::{Decision, Outcome};
 use crate::store::{
-    AnsweredQuestion, Outcome as StoreOutcome, QuestionRecord, Report, ReportQuery, Store,
-    StoreError, VoteOutcome,
+    AnsweredQuestion, QuestionRecord, Report, ReportQuery, Store, StoreError, VoteOutcome,
 };
 
 /// How often old questions are pruned after the first time at start-up.
@@ -27,7 +26,7 @@ pub(crate) struct Handled {
     /// The question as normalised by `text::normalise`.
     pub question: String,
     /// The outcome.
-    pub outcome: StoreOutcome,
+    pub outcome: Outcome,
     /// The answered entry id, or the first fired red-flag rule's id.
     pub entry_id: Option<String>,
     /// The match confidence.
@@ -44,20 +43,14 @@ impl Handled {
         channel_id: u64,
     ) -> Self {
         let faq = &knowledge.faq;
-        let (outcome, entry_id) = match decision.outcome {
-            Outcome::Answer => (
-                StoreOutcome::Answer,
-                decision.entry.map(|i| faq.entries[i].id.clone()),
-            ),
-            Outcome::Suggest => (StoreOutcome::Suggest, None),
-            Outcome::NoMatch => (StoreOutcome::NoMatch, None),
-            Outcome::Emergency => (
-                StoreOutcome::Emergency,
-                decision
-                    .red_flags
-                    .first()
-                    .map(|&i| faq.red_flags.rules[i].id.clone()),
-            ),
+        let outcome = decision.outcome;
+        let entry_id = match outcome {
+            Outcome::Answer => decision.entry.map(|i| faq.entries[i].id.clone()),
+            Outcome::Suggest | Outcome::NoMatch => None,
+            Outcome::Emergency => decision
+                .red_flags
+                .first()
+                .map(|&i| faq.red_flags.rules[i].id.clone()),
         };
         let confidence = if decision.confidence.is_nan() {
             0.0
