@@ -16,6 +16,14 @@ use prolobot::reply::Composer;
 use prolobot::store::{ReportQuery, Store};
 use prolobot::text::Analyzer;
 
+/// `println!` that returns a broken pipe as an error instead of panicking, so
+/// `prolobot explain ... | head` ends quietly.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        writeln!(io::stdout().lock(), $($arg)*)?
+    };
+}
+
 /// Answers prolotherapy questions from a curated FAQ, on Discord or offline.
 #[derive(Parser)]
 #[command(version, about)]
@@ -89,7 +97,7 @@ pub fn run() -> Result<ExitCode> {
     let faq_flag =
         (matches.value_source("faq") == Some(ValueSource::CommandLine)).then_some(&cli.faq);
     match cli.command {
-        Command::Check { path } => Ok(check(path.as_deref().unwrap_or(&cli.faq))),
+        Command::Check { path } => check(path.as_deref().unwrap_or(&cli.faq)),
         Command::Ask { question } => ask(&cli.faq, &question.join(" ")),
         Command::Chat => chat(&cli.faq),
         Command::Match => match_lines(&cli.faq),
@@ -108,13 +116,13 @@ fn load(path: &Path) -> Result<Faq> {
     Ok(faq)
 }
 
-fn check(path: &Path) -> ExitCode {
-    match Faq::load(path) {
+fn check(path: &Path) -> Result<ExitCode> {
+    Ok(match Faq::load(path) {
         Ok(Loaded { faq, warnings }) => {
             if !warnings.is_empty() {
-                println!("{}", render(path, &warnings));
+                out!("{}", render(path, &warnings));
             }
-            println!(
+            out!(
                 "{}: ok ({} entries, {} red-flag rules, {} warning(s))",
                 path.display(),
                 faq.entries.len(),
@@ -124,28 +132,28 @@ fn check(path: &Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(LoadError::Invalid { path, diagnostics }) => {
-            println!("{}", render(&path, &diagnostics));
+            out!("{}", render(&path, &diagnostics));
             let errors = diagnostics
                 .iter()
                 .filter(|d| d.severity == prolobot::faq::Severity::Error)
                 .count();
-            println!(
+            out!(
                 "{}: {errors} error(s); the bot keeps serving the last good version",
                 path.display()
             );
             ExitCode::FAILURE
         }
         Err(error) => {
-            println!("{error}");
+            out!("{error}");
             ExitCode::FAILURE
         }
-    }
+    })
 }
 
 fn ask(path: &Path, question: &str) -> Result<ExitCode> {
     let faq = load(path)?;
     let matcher = Matcher::new(&faq);
-    println!(
+    out!(
         "{}",
         Composer::new(&faq)
             .decision(&matcher.decide(question))
@@ -179,7 +187,7 @@ fn chat(path: &Path) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    println!("prolobot chat: ask a question about prolotherapy. /list shows the topics; Ctrl-D or /quit leaves.");
+    out!("prolobot chat: ask a question about prolotherapy. /list shows the topics; Ctrl-D or /quit leaves.");
     let mut editor = rustyline::DefaultEditor::new().context("cannot start the line editor")?;
     loop {
         match editor.readline("you> ") {
@@ -187,7 +195,7 @@ fn chat(path: &Path) -> Result<ExitCode> {
             Ok(line) => {
                 let _ = editor.add_history_entry(line.as_str());
                 if let Some(reply) = answer(&line) {
-                    println!("\n{reply}\n");
+                    out!("\n{reply}\n");
                 }
             }
             Err(
@@ -226,7 +234,7 @@ fn eval(path: &Path, file: &Path, min_accuracy: Option<f64>) -> Result<ExitCode>
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let cases = parse_cases(&source, &faq).with_context(|| format!("in {}", file.display()))?;
     let report = EvalReport::run(&Matcher::new(&faq), &faq, &cases);
-    println!("{report}");
+    out!("{report}");
     let accuracy = report.overall().rate();
     if let Some(min) = min_accuracy.filter(|&min| accuracy < min) {
         eprintln!("accuracy {accuracy:.3} is below --min-accuracy {min}");
@@ -237,7 +245,7 @@ fn eval(path: &Path, file: &Path, min_accuracy: Option<f64>) -> Result<ExitCode>
 
 fn explain(path: &Path, question: &str) -> Result<ExitCode> {
     let faq = load(path)?;
-    println!("{}", Matcher::new(&faq).explain(question));
+    out!("{}", Matcher::new(&faq).explain(question));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -346,7 +354,7 @@ fn report(since_days: Option<u32>, export: Option<Export>) -> Result<ExitCode> {
     let report = store.report(&query, &|text| analyzer.terms(text))?;
     match export {
         Some(Export::Csv) => report.write_csv(io::stdout().lock())?,
-        None => println!("{}", report.render_text(REPORT_CHARS)),
+        None => out!("{}", report.render_text(REPORT_CHARS)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -282,3 +282,40 @@ fn dev_set_targets_hold() {
         "off-topic answered {answered}/{off_topic} > 10%"
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader, Write};
+    let faq = shipped_faq_path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prolobot"))
+        .args(["--faq", faq.to_str().unwrap(), "match"])
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Far more output than a pipe holds, so the binary is still writing when the reader leaves.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all("does prolo hurt\n".repeat(20_000).as_bytes());
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(first.contains("\"outcome\""), "{first}");
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        text(&out.stderr)
+    );
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
