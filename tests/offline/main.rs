@@ -2,6 +2,7 @@
 //! (Discord end-to-end tests live in their own binary, `tests/discord`.)
 
 mod cli;
+mod content;
 mod emergencies;
 #[path = "../common/hostile.rs"]
 mod hostile;
@@ -11,6 +12,10 @@ mod stackfaq;
 mod validation;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use prolobot::faq::Faq;
+use prolobot::matcher::Matcher;
 
 /// A file under the read-only `shared/` folder that sits beside the repository.
 fn shared_path(relative: &str) -> PathBuf {
@@ -20,9 +25,18 @@ fn shared_path(relative: &str) -> PathBuf {
 }
 
 /// The FAQ shipped in the repository, which must load.
-fn shipped_faq() -> prolobot::faq::Faq {
+fn shipped_faq() -> Faq {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq.toml");
-    prolobot::faq::Faq::load(&path)
-        .expect("the shipped faq.toml is valid")
-        .faq
+    Faq::load(&path).expect("the shipped faq.toml is valid").faq
+}
+
+/// The shipped FAQ and its matcher, built once: property tests run hundreds of cases, and
+/// building them takes longer than a case in a debug build.
+fn shipped_matcher() -> &'static (Faq, Matcher) {
+    static SHIPPED: OnceLock<(Faq, Matcher)> = OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        let faq = shipped_faq();
+        let matcher = Matcher::new(&faq);
+        (faq, matcher)
+    })
 }

@@ -128,9 +128,8 @@ proptest! {
 
     #[test]
     fn any_message_gets_a_reply_with_the_disclaimer(message in "\\PC{0,300}") {
-        let faq = shipped_faq();
-        let matcher = Matcher::new(&faq);
-        let reply = Composer::new(&faq).decision(&matcher.decide(&message));
+        let (faq, matcher) = crate::shipped_matcher();
+        let reply = Composer::new(faq).decision(&matcher.decide(&message));
         prop_assert!(reply.text().contains(faq.texts.disclaimer.trim()));
         prop_assert!(reply.text().chars().count() <= MESSAGE_LIMIT);
     }

@@ -1,16 +1,14 @@
 //! Hostile and arbitrary input: no panic, bounded work, and nothing from the user echoed.
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use prolobot::faq::Faq;
-use prolobot::matcher::Matcher;
 use prolobot::reply::Composer;
 use prolobot::text::normalise;
 use proptest::prelude::*;
 
 use crate::hostile::{echoed_marker, inputs, FRAGMENTS};
-use crate::shipped_faq;
+use crate::shipped_matcher;
 
 /// Far above the 1 ms release-build target, so the test holds in unoptimised builds on a busy
 /// machine; the criterion benchmark measures the real figure.
@@ -19,18 +17,8 @@ const GENEROUS_LIMIT: Duration = Duration::from_millis(250);
 /// Discord's longest message (with Nitro), in characters.
 const DISCORD_MAX_MESSAGE: usize = 4_000;
 
-/// The shipped FAQ and its matcher, built once: property tests run hundreds of cases.
-fn shipped() -> &'static (Faq, Matcher) {
-    static SHIPPED: OnceLock<(Faq, Matcher)> = OnceLock::new();
-    SHIPPED.get_or_init(|| {
-        let faq = shipped_faq();
-        let matcher = Matcher::new(&faq);
-        (faq, matcher)
-    })
-}
-
 fn check_bounded(input: &str) {
-    let (faq, matcher) = shipped();
+    let (faq, matcher) = shipped_matcher();
     let start = Instant::now();
     let reply = Composer::new(faq).decision(&matcher.decide(input));
     assert!(
