@@ -193,6 +193,8 @@ async fn on_message(
         deletable: true,
     };
     let rows = buttons::rows(&reply, placement);
+    // Never closed, so the permit always comes.
+    let _permit = data.replies_in_flight.acquire().await.ok();
     message
         .channel_id
         .send_message(&ctx.http, outgoing::reply_to(message, &reply, rows))

@@ -102,12 +102,20 @@ pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// Most replies to messages in flight at once. Each holds an HTTP/1.1 connection (a file
+/// descriptor and its buffers) while it waits, for Discord or for a rate limit. Without a bound,
+/// a burst of 1,000 questions opened hundreds and, under the common limit of 1,024 descriptors,
+/// lost replies. This is far more than Discord's 50 requests a second need, and a channel held
+/// back by its own rate limit would need this many replies queued to hold up the others.
+const MAX_REPLIES_IN_FLIGHT: usize = 64;
+
 /// Everything the handlers share.
 pub struct Data {
     config: Config,
     knowledge: Arc<KnowledgeBase>,
     insights: Insights,
     limits: Mutex<Limits>,
+    replies_in_flight: tokio::sync::Semaphore,
     _watcher: Option<watch::FaqWatcher>,
     _pruning: AbortOnDrop,
 }
@@ -172,6 +180,7 @@ async fn setup(
     tracing::info!("ready");
     Ok(Data {
         limits: Mutex::new(Limits::new(config.cooldown, config.repeat_window)),
+        replies_in_flight: tokio::sync::Semaphore::new(MAX_REPLIES_IN_FLIGHT),
         config,
         knowledge,
         insights,

@@ -1,14 +1,16 @@
 //! The built `prolobot` binary, run as a new user would: empty environment, its own directory.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use crate::bot::{
-    prolobot, reply_to, start_bot, temp_dir_with_faq, wait_output, wait_registered, COST_QUESTION,
+    prolobot, reply_to, start_bot, temp_dir_with_faq, BinaryBot, Options, COST_QUESTION,
 };
-use crate::fake::{Direction, FakeDiscord, MessageSpec, RecordedRequest, TIMEOUT};
+use crate::fake::{Direction, FakeDiscord, MessageSpec, RecordedRequest};
 
 /// A token value that must never show up in any output.
-const SECRET: &str = "x-secret-token-value-that-must-not-leak";
+const SECRET: &str = "prolobot-secret-TOKEN-1234";
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -44,7 +46,7 @@ fn run_refuses_an_invalid_faq_and_shows_where() {
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
     assert!(stderr.contains("faq.toml:2:"), "{stderr}");
-    assert!(!stderr.contains(SECRET), "{stderr}");
+    assert_secret_absent(&stderr, SECRET);
 }
 
 #[test]
@@ -75,29 +77,103 @@ fn report_works_on_a_fresh_database() {
 }
 
 #[tokio::test]
-async fn a_rejected_token_is_a_clear_error_without_the_token() {
+async fn a_rejected_token_is_a_clear_error_without_the_token_even_at_trace_level() {
     let fake = FakeDiscord::start().await;
     fake.fail_next("GET", "/users/@me", 401, 1);
-    let dir = temp_dir_with_faq();
 
-    let child = prolobot(dir.path())
-        .arg("run")
-        .env("DISCORD_TOKEN", SECRET)
-        .env("DISCORD_PROXY_URL", fake.base_url())
-        .spawn()
-        .expect("start prolobot");
-    let output = wait_output(child).await;
+    let bot = BinaryBot::spawn(&fake, SECRET, Options::default(), &[("RUST_LOG", "trace")]);
+    let exited = bot.wait_exit().await;
 
-    assert!(!output.status.success());
-    let stderr = text(&output.stderr);
+    assert!(!exited.status.success());
     assert!(
-        stderr.contains("Discord rejected the token (401"),
-        "{stderr}"
+        exited.stderr.contains("Discord rejected the token (401"),
+        "{}",
+        exited.stderr
     );
-    assert!(
-        !stderr.contains(SECRET) && !text(&output.stdout).contains(SECRET),
-        "{stderr}"
+    assert_secret_absent(&exited.stdout, SECRET);
+    assert_secret_absent(&exited.stderr, SECRET);
+}
+
+/// Runs the binary at the most verbose log level through start-up, an answered question, two
+/// failed replies (500, then 429), another answered question and a SIGTERM shutdown: the token is sent to
+/// Discord on every request but never written to stdout or stderr, in clear or hex-encoded
+/// (how websocket libraries trace frames).
+#[tokio::test]
+async fn the_token_never_appears_in_the_output_at_trace_level() {
+    let fake = FakeDiscord::start().await;
+    let bot = BinaryBot::start(&fake, SECRET, Options::default(), &[("RUST_LOG", "trace")]).await;
+
+    let first = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    assert!(reply_to(&fake, first).await.succeeded());
+    for status in [500, 429] {
+        fake.fail_next("POST", "/channels/", status, 1);
+        let failed = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+        assert_eq!(reply_to(&fake, failed).await.status, Some(status));
+    }
+    let last = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    assert!(reply_to(&fake, last).await.succeeded());
+    let exited = bot.terminate().await;
+
+    assert!(exited.status.success(), "{}", exited.stderr);
+    let authorization = format!("Bot {SECRET}");
+    assert!(fake
+        .requests()
+        .iter()
+        .all(|r| r.header("authorization") == Some(authorization.as_str())));
+    let log = &exited.stderr;
+    assert!(log.contains("TRACE"), "not at trace level: {log}");
+    let failures: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("WARN") && line.contains("event handling failed"))
+        .collect();
+    assert_eq!(
+        failures.len(),
+        2,
+        "each failed reply is logged once: {failures:#?}"
     );
+    assert_secret_absent(&exited.stdout, SECRET);
+    assert_secret_absent(log, SECRET);
+}
+
+/// `.env` holds the token, so git must ignore it wherever it is; git itself is asked too when
+/// this is a checkout (which also catches a `.env` already committed, or a later `!.env`).
+#[test]
+fn env_files_are_git_ignored() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let gitignore = std::fs::read_to_string(format!("{root}/.gitignore")).expect(".gitignore");
+    assert!(gitignore.lines().any(|l| l.trim() == ".env"), "{gitignore}");
+    for path in [".env", "deploy/.env"] {
+        let checked = std::process::Command::new("git")
+            .args(["check-ignore", "--quiet", path])
+            .current_dir(root)
+            .status();
+        // 0: ignored; 1: not ignored; 128 or no git: not a checkout.
+        if let Ok(status) = checked {
+            assert_ne!(status.code(), Some(1), "git does not ignore {path}");
+        }
+    }
+}
+
+/// Panics if `output` holds `secret` in clear or as hex (either case).
+fn assert_secret_absent(output: &str, secret: &str) {
+    let hex = secret.bytes().fold(String::new(), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    });
+    for form in [secret.to_owned(), hex.clone(), hex.to_uppercase()] {
+        if let Some(at) = output.find(&form) {
+            let from = output[..at]
+                .char_indices()
+                .rev()
+                .nth(300)
+                .map_or(0, |(i, _)| i);
+            panic!(
+                "the token leaked ({} bytes of output); around it:\n{}",
+                output.len(),
+                &output[from..at]
+            );
+        }
+    }
 }
 
 /// What a reply request says, without the ids that differ between two runs.
@@ -117,32 +193,13 @@ async fn the_binary_behind_a_proxy_answers_exactly_as_the_in_process_client() {
     let expected = comparable(&reply_to(&in_process, id).await);
 
     let fake = FakeDiscord::start().await;
-    let dir = temp_dir_with_faq();
-    let mut child = prolobot(dir.path())
-        .arg("run")
-        .env("DISCORD_TOKEN", "x")
-        .env("DISCORD_PROXY_URL", fake.base_url())
-        .env(
-            "PROLOBOT_SUPPORT_CHANNELS",
-            FakeDiscord::CHANNEL_ID.to_string(),
-        )
-        .env("PROLOBOT_COOLDOWN_SECS", "0")
-        .spawn()
-        .expect("start prolobot");
-    wait_registered(&fake, &mut child).await;
+    let bot = BinaryBot::start(&fake, "x", Options::default(), &[]).await;
     let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
     let answered = comparable(&reply_to(&fake, id).await);
 
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("send SIGTERM");
-    assert!(status.success());
-    let output = tokio::time::timeout(TIMEOUT, wait_output(child))
-        .await
-        .expect("prolobot stops on SIGTERM");
+    let exited = bot.terminate().await;
     assert_eq!(answered, expected);
-    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(exited.status.success(), "{}", exited.stderr);
     let closed = fake.gateway_frames().iter().any(|f| {
         f.direction == Direction::FromBot && f.payload == serde_json::json!({"close": 1000})
     });
@@ -160,26 +217,17 @@ async fn the_binary_behind_a_proxy_answers_exactly_as_the_in_process_client() {
 #[tokio::test]
 async fn a_refused_message_content_intent_is_a_clear_error() {
     let fake = FakeDiscord::start().await;
-    let dir = temp_dir_with_faq();
-    let mut child = prolobot(dir.path())
-        .arg("run")
-        .env("DISCORD_TOKEN", SECRET)
-        .env("DISCORD_PROXY_URL", fake.base_url())
-        .spawn()
-        .expect("start prolobot");
-    wait_registered(&fake, &mut child).await;
+    let bot = BinaryBot::start(&fake, SECRET, Options::default(), &[]).await;
 
     fake.close_gateway(4014).await;
 
-    let output = tokio::time::timeout(TIMEOUT, wait_output(child))
-        .await
-        .expect("prolobot stops on 4014");
-    assert!(!output.status.success());
-    let stderr = text(&output.stderr);
+    let exited = bot.wait_exit().await;
+    assert!(!exited.status.success());
+    let stderr = &exited.stderr;
     assert!(stderr.contains("Message Content Intent"), "{stderr}");
     assert!(
         stderr.contains("PROLOBOT_MESSAGE_CONTENT=false"),
         "{stderr}"
     );
-    assert!(!stderr.contains(SECRET), "{stderr}");
+    assert_secret_absent(stderr, SECRET);
 }

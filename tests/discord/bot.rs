@@ -1,8 +1,9 @@
 //! Starting the real prolobot adapter against a [`FakeDiscord`], and helpers to read its replies.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -38,12 +39,19 @@ pub struct Options {
     pub cooldown_secs: u64,
     pub repeat_window_secs: u64,
     pub without_message_content: bool,
+    /// No moderator roles: Manage Server (or Administrator) makes a moderator.
+    pub without_moderator_roles: bool,
 }
 
 /// The settings every test bot runs with, as the environment would give them: support channel
 /// [`FakeDiscord::CHANNEL_ID`], moderator role [`MOD_ROLE`], log channel [`LOG_CHANNEL`], FAQ and
 /// database in `dir`.
 pub fn settings(dir: &Path, options: Options) -> HashMap<&'static str, String> {
+    let moderator_roles = if options.without_moderator_roles {
+        String::new()
+    } else {
+        MOD_ROLE.to_string()
+    };
     HashMap::from([
         ("PROLOBOT_FAQ", dir.join("faq.toml").display().to_string()),
         ("PROLOBOT_DB", dir.join("prolobot.db").display().to_string()),
@@ -51,7 +59,7 @@ pub fn settings(dir: &Path, options: Options) -> HashMap<&'static str, String> {
             "PROLOBOT_SUPPORT_CHANNELS",
             FakeDiscord::CHANNEL_ID.to_string(),
         ),
-        ("PROLOBOT_MODERATOR_ROLES", MOD_ROLE.to_string()),
+        ("PROLOBOT_MODERATOR_ROLES", moderator_roles),
         ("PROLOBOT_LOG_CHANNEL", LOG_CHANNEL.to_string()),
         ("PROLOBOT_COOLDOWN_SECS", options.cooldown_secs.to_string()),
         (
@@ -121,12 +129,17 @@ impl Bot {
 
     /// The insights report, read through a second connection to the bot's database.
     pub fn report(&self) -> Report {
-        let store = Store::open(&self.dir.path().join("prolobot.db")).expect("open the bot's db");
-        let analyzer = Analyzer::default();
-        store
-            .report(&ReportQuery::default(), &|text| analyzer.terms(text))
-            .expect("report")
+        report_in(self.dir.path())
     }
+}
+
+/// The insights report of the database a bot keeps in `dir` (see [`settings`]).
+pub fn report_in(dir: &Path) -> Report {
+    let store = Store::open(&dir.join("prolobot.db")).expect("open the bot's db");
+    let analyzer = Analyzer::default();
+    store
+        .report(&ReportQuery::default(), &|text| analyzer.terms(text))
+        .expect("report")
 }
 
 /// Starts the bot with the default [`Options`].
@@ -244,37 +257,152 @@ pub fn prolobot(dir: &Path) -> Command {
     command
 }
 
-/// Waits (without blocking the runtime) for `child` to exit and returns its output.
-pub async fn wait_output(child: Child) -> Output {
-    tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .expect("join")
-        .expect("wait for prolobot")
+/// The built binary running `prolobot run` against a [`FakeDiscord`] with the test [`settings`],
+/// in its own temp directory: a copy of the shipped FAQ, the database, and its stdout and stderr
+/// as files under `logs/` (a pipe nobody reads would fill up and stall a chatty bot; and in the
+/// watched FAQ directory, each trace line of the watcher would cause the next). Dropping it kills
+/// the process if it still runs.
+pub struct BinaryBot {
+    child: Option<Child>,
+    pub dir: TempDir,
 }
 
-/// Waits until the fake saw a command registration from `child`; panics with the child's
-/// output if it exits first.
-pub async fn wait_registered(fake: &FakeDiscord, child: &mut Child) {
-    let started = Instant::now();
-    while started.elapsed() < TIMEOUT {
-        let registered = fake
-            .requests()
-            .iter()
-            .any(|r| r.method == "PUT" && r.path.ends_with("/commands") && r.succeeded());
-        if registered {
-            fake.wait_ready().await;
-            return;
+const STDOUT_LOG: &str = "logs/stdout.log";
+const STDERR_LOG: &str = "logs/stderr.log";
+
+/// How a [`BinaryBot`] ended.
+pub struct Exited {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl BinaryBot {
+    /// Starts `prolobot run` with `token`, its REST calls going to `fake`, the test settings for
+    /// `options` and then `extra` variables; does not wait for it to connect.
+    pub fn spawn(
+        fake: &FakeDiscord,
+        token: &str,
+        options: Options,
+        extra: &[(&str, &str)],
+    ) -> BinaryBot {
+        let dir = temp_dir_with_faq();
+        std::fs::create_dir(dir.path().join("logs")).expect("create logs/");
+        let log = |name: &str| File::create(dir.path().join(name)).expect("create a log file");
+        let child = prolobot(dir.path())
+            .arg("run")
+            .envs(settings(dir.path(), options))
+            .env("DISCORD_TOKEN", token)
+            .env("DISCORD_PROXY_URL", fake.base_url())
+            .envs(extra.iter().copied())
+            .stdout(log(STDOUT_LOG))
+            .stderr(log(STDERR_LOG))
+            .spawn()
+            .expect("start prolobot");
+        BinaryBot {
+            child: Some(child),
+            dir,
         }
-        if let Some(status) = child.try_wait().expect("poll prolobot") {
-            let mut stderr = String::new();
-            if let Some(mut pipe) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-            }
-            panic!("prolobot exited with {status} before it was ready:\n{stderr}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("prolobot not ready within {TIMEOUT:?}\n{}", fake.dump());
+
+    /// [`BinaryBot::spawn`], then waits until the bot registered its commands.
+    pub async fn start(
+        fake: &FakeDiscord,
+        token: &str,
+        options: Options,
+        extra: &[(&str, &str)],
+    ) -> BinaryBot {
+        let mut bot = BinaryBot::spawn(fake, token, options, extra);
+        bot.wait_registered(fake).await;
+        bot
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// What the bot wrote to stderr so far (its log).
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(STDERR_LOG)).unwrap_or_default()
+    }
+
+    /// Waits until the fake saw a command registration; panics with the bot's log if it exits
+    /// first.
+    pub async fn wait_registered(&mut self, fake: &FakeDiscord) {
+        let started = Instant::now();
+        while started.elapsed() < TIMEOUT {
+            let registered = fake
+                .requests()
+                .iter()
+                .any(|r| r.method == "PUT" && r.path.ends_with("/commands") && r.succeeded());
+            if registered {
+                fake.wait_ready().await;
+                return;
+            }
+            let child = self.child.as_mut().expect("running");
+            if let Some(status) = child.try_wait().expect("poll prolobot") {
+                panic!(
+                    "prolobot exited with {status} before it was ready:\n{}",
+                    self.stderr()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("prolobot not ready within {TIMEOUT:?}\n{}", fake.dump());
+    }
+
+    /// Sends SIGTERM (what a service manager sends) and waits for the bot to exit.
+    pub async fn terminate(self) -> Exited {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("send SIGTERM");
+        assert!(status.success());
+        self.wait_exit().await
+    }
+
+    /// Waits up to [`TIMEOUT`] for the bot to exit by itself and returns its output.
+    pub async fn wait_exit(mut self) -> Exited {
+        let mut child = self.child.take().expect("running");
+        let waited = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            while started.elapsed() < TIMEOUT {
+                if let Some(status) = child.try_wait().expect("poll prolobot") {
+                    return Ok(status);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(child)
+        })
+        .await
+        .expect("join");
+        let status = waited.unwrap_or_else(|mut child| {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "prolobot did not exit within {TIMEOUT:?}:\n{}",
+                self.stderr()
+            );
+        });
+        let read = |name: &str| {
+            std::fs::read_to_string(self.dir.path().join(name)).expect("read a log file")
+        };
+        Exited {
+            status,
+            stdout: read(STDOUT_LOG),
+            stderr: read(STDERR_LOG),
+        }
+    }
+}
+
+impl Drop for BinaryBot {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// The entry the shipped FAQ answers `question` with, if it answers.
@@ -297,4 +425,22 @@ pub fn no_match_question() -> &'static str {
     .into_iter()
     .find(|q| library().matcher.decide(q).outcome == prolobot::matcher::Outcome::NoMatch)
     .expect("one of the candidates has no match")
+}
+
+/// One example question of each shipped FAQ entry that the library answers with that entry, in
+/// file order: questions that count against the cooldown (never emergencies) and that give
+/// distinct answers for the repeat window.
+pub fn answered_questions() -> Vec<&'static str> {
+    library()
+        .faq
+        .entries
+        .iter()
+        .filter_map(|entry| {
+            entry
+                .questions
+                .iter()
+                .map(String::as_str)
+                .find(|q| answered_entry(q) == Some(entry.id.as_str()))
+        })
+        .collect()
 }

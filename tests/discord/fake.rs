@@ -56,9 +56,9 @@ const API_PREFIX: &str = "/api/v10";
 const HEARTBEAT_INTERVAL_MS: u64 = 45_000;
 /// How long a closing connection keeps reading so that close frames get flushed.
 const CLOSE_DRAIN: Duration = Duration::from_secs(1);
-/// Member and app permissions in interactions: view channel, send messages, embed links,
-/// read message history, use application commands.
-const PERMISSIONS: &str = "2147568640";
+/// The app's permissions in interactions, and a member's by default: view channel, send messages,
+/// embed links, read message history, use application commands (no Manage Server).
+const PERMISSIONS: u64 = 2_147_568_640;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1_300_000_000_000_000_000);
 
@@ -226,17 +226,65 @@ impl FakeDiscord {
         pred: impl Fn(&RecordedRequest) -> bool,
         timeout: Duration,
     ) -> RecordedRequest {
+        self.wait_for_arrival(|r| r.status.is_some() && pred(r), timeout)
+            .await
+    }
+
+    /// Waits for the first REST request matching `pred` to arrive, answered or not (a delayed
+    /// one is still `status: None`). Panics with a traffic dump after `timeout`.
+    pub async fn wait_for_arrival(
+        &self,
+        pred: impl Fn(&RecordedRequest) -> bool,
+        timeout: Duration,
+    ) -> RecordedRequest {
         let found = self
             .shared
             .wait_until(timeout, |inner| {
-                inner
-                    .requests
-                    .iter()
-                    .find(|r| r.status.is_some() && pred(r))
-                    .cloned()
+                inner.requests.iter().find(|r| pred(r)).cloned()
             })
             .await;
         found.unwrap_or_else(|| self.fail(&format!("no matching REST request within {timeout:?}")))
+    }
+
+    /// Number of REST requests recorded so far: the `since` of [`FakeDiscord::wait_for_requests`].
+    pub fn request_count(&self) -> usize {
+        self.shared.lock().requests.len()
+    }
+
+    /// Waits until at least `count` answered REST requests, among those recorded from index
+    /// `since` on (see [`FakeDiscord::request_count`]), match `pred`, and returns them in arrival
+    /// order. The check runs under the fake's lock after every change, so keep `pred` cheap.
+    /// Panics with a traffic dump after `timeout`.
+    pub async fn wait_for_requests(
+        &self,
+        since: usize,
+        pred: impl Fn(&RecordedRequest) -> bool,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<RecordedRequest> {
+        let matching = |requests: &[RecordedRequest]| -> Vec<RecordedRequest> {
+            requests[since.min(requests.len())..]
+                .iter()
+                .filter(|r| r.status.is_some() && pred(r))
+                .cloned()
+                .collect()
+        };
+        let found = self
+            .shared
+            .wait_until(timeout, |inner| {
+                let seen = inner.requests[since.min(inner.requests.len())..]
+                    .iter()
+                    .filter(|r| r.status.is_some() && pred(r))
+                    .count();
+                (seen >= count).then(|| matching(&inner.requests))
+            })
+            .await;
+        found.unwrap_or_else(|| {
+            let seen = matching(&self.requests()).len();
+            self.fail(&format!(
+                "only {seen} of {count} matching REST requests within {timeout:?}"
+            ))
+        })
     }
 
     /// Panics (with a traffic dump) if a REST request matching `pred` arrives within `within`.
@@ -419,6 +467,16 @@ impl MessageSpec {
         }
     }
 
+    /// A message from [`FakeDiscord::USER_ID`] that mentions the bot (`<@bot> text`), in guild
+    /// channel `channel_id` of [`FakeDiscord::GUILD_ID`].
+    pub fn mention(channel_id: u64, text: &str) -> MessageSpec {
+        MessageSpec {
+            channel_id,
+            mentions: vec![FakeDiscord::BOT_ID],
+            ..MessageSpec::guild(&format!("<@{}> {text}", FakeDiscord::BOT_ID))
+        }
+    }
+
     /// A DM from [`FakeDiscord::USER_ID`] in [`FakeDiscord::DM_CHANNEL_ID`].
     pub fn dm(content: &str) -> MessageSpec {
         MessageSpec {
@@ -498,17 +556,26 @@ pub struct InteractionSpec {
     pub guild_id: Option<u64>,
     /// The member's role ids (guild only).
     pub roles: Vec<u64>,
+    /// The member's permissions in the channel as Discord computed them (guild only); by
+    /// default those of an ordinary member, see [`InteractionSpec::MANAGE_GUILD`].
+    pub permissions: u64,
 }
 
 impl InteractionSpec {
+    /// The Manage Server permission bit.
+    pub const MANAGE_GUILD: u64 = 1 << 5;
+    /// The Administrator permission bit.
+    pub const ADMINISTRATOR: u64 = 1 << 3;
+
     /// [`FakeDiscord::USER_ID`] in [`FakeDiscord::CHANNEL_ID`] of [`FakeDiscord::GUILD_ID`],
-    /// without roles.
+    /// without roles, with an ordinary member's permissions.
     pub fn guild() -> InteractionSpec {
         InteractionSpec {
             user_id: FakeDiscord::USER_ID,
             channel_id: FakeDiscord::CHANNEL_ID,
             guild_id: Some(FakeDiscord::GUILD_ID),
             roles: Vec::new(),
+            permissions: PERMISSIONS,
         }
     }
 
@@ -551,7 +618,7 @@ impl InteractionSpec {
             "version": 1,
             "channel_id": self.channel_id.to_string(),
             "locale": "en-US",
-            "app_permissions": PERMISSIONS,
+            "app_permissions": PERMISSIONS.to_string(),
             "entitlements": [],
             "authorizing_integration_owners": {},
             "attachment_size_limit": 26_214_400,
@@ -565,7 +632,7 @@ impl InteractionSpec {
             payload["context"] = json!(0);
             payload["member"] = json!({
                 "user": user, "roles": roles, "joined_at": now(), "deaf": false, "mute": false,
-                "flags": 0, "pending": false, "permissions": PERMISSIONS,
+                "flags": 0, "pending": false, "permissions": self.permissions.to_string(),
             });
         } else {
             payload["context"] = json!(1);

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::bot::{reply_to, start_bot, COST_QUESTION};
+use crate::bot::{is_reply_to, reply_in, reply_to, start_bot, COST_QUESTION};
 use crate::fake::{Direction, FakeDiscord, MessageSpec, TIMEOUT};
 
 /// A gateway fault after which the bot must reconnect.
@@ -113,6 +113,34 @@ async fn rate_limited_and_slow_replies_are_survivable() {
         sent.elapsed() >= Duration::from_millis(150),
         "the reply was not delayed"
     );
+}
+
+/// The reply in one channel hangs for 2 s at Discord; a question in another channel is answered
+/// meanwhile, long before the slow reply completes.
+#[tokio::test]
+async fn a_slow_reply_in_one_channel_does_not_hold_up_another_channel() {
+    const SLOW: Duration = Duration::from_secs(2);
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    let slow_path = format!("/channels/{}/messages", FakeDiscord::CHANNEL_ID);
+    fake.delay_next("POST", &slow_path, SLOW, 1);
+
+    let slow = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    let slow_request = fake
+        .wait_for_arrival(|r| is_reply_to(r, FakeDiscord::CHANNEL_ID, slow), TIMEOUT)
+        .await;
+    let other = fake.send_message(MessageSpec::dm(COST_QUESTION)).await;
+    let fast = reply_in(&fake, FakeDiscord::DM_CHANNEL_ID, other).await;
+
+    let still_pending = fake
+        .requests()
+        .iter()
+        .any(|r| is_reply_to(r, FakeDiscord::CHANNEL_ID, slow) && r.status.is_none());
+    assert!(still_pending, "{}", fake.dump());
+    assert!(fast.succeeded());
+    let ahead = (slow_request.at + SLOW).saturating_sub(fast.at);
+    assert!(ahead >= SLOW / 4, "only {ahead:?} ahead\n{}", fake.dump());
+    assert!(reply_to(&fake, slow).await.succeeded());
 }
 
 #[tokio::test]

@@ -7,11 +7,15 @@
 //! and the database), so the tests run in parallel; nothing reaches a non-loopback address.
 //! Set `RUST_LOG=prolobot=debug,serenity=debug` to see the client's side.
 
+mod abuse;
 mod binary;
 mod bot;
 mod fake;
 mod faults;
+#[path = "../common/hostile.rs"]
+mod hostile;
 mod interactions;
+mod load;
 mod messages;
 mod reload;
 

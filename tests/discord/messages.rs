@@ -71,14 +71,12 @@ async fn no_match_in_a_support_channel_stays_silent_but_is_recorded() {
 async fn a_mention_anywhere_gets_a_reply_even_without_a_match() {
     let fake = FakeDiscord::start().await;
     let _bot = start_bot(&fake).await;
-    let mention = |text: &str| MessageSpec {
-        channel_id: OTHER_CHANNEL,
-        mentions: vec![FakeDiscord::BOT_ID],
-        ..MessageSpec::guild(&format!("<@{}> {text}", FakeDiscord::BOT_ID))
-    };
-
-    let answered = fake.send_message(mention(COST_QUESTION)).await;
-    let no_match = fake.send_message(mention(no_match_question())).await;
+    let answered = fake
+        .send_message(MessageSpec::mention(OTHER_CHANNEL, COST_QUESTION))
+        .await;
+    let no_match = fake
+        .send_message(MessageSpec::mention(OTHER_CHANNEL, no_match_question()))
+        .await;
 
     let reply = reply_in(&fake, OTHER_CHANNEL, answered).await;
     assert_eq!(
