@@ -24,7 +24,7 @@ pub const DEFAULT_LOG_FILTER: &str = "info,serenity=warn";
 pub const SETTINGS_FILE: &str = "prolobot.toml";
 
 /// Every variable the bot reads; `prolobot.toml` accepts the same names in lowercase.
-pub const VARIABLES: [&str; 14] = [
+pub const VARIABLES: [&str; 15] = [
     "DISCORD_TOKEN",
     "DISCORD_PROXY_URL",
     "PROLOBOT_FAQ",
@@ -38,6 +38,7 @@ pub const VARIABLES: [&str; 14] = [
     "PROLOBOT_RECORD",
     "PROLOBOT_RETENTION_DAYS",
     "PROLOBOT_MESSAGE_CONTENT",
+    "PROLOBOT_SHARDS",
     "RUST_LOG",
 ];
 
@@ -110,8 +111,22 @@ pub struct Config {
     /// `PROLOBOT_MESSAGE_CONTENT`: request the privileged Message Content intent (default true).
     /// Without it only mentions, DMs and slash commands are answered.
     pub message_content: bool,
+    /// `PROLOBOT_SHARDS`: run only these shards (for splitting a large bot across processes);
+    /// `None` autoshards in one process.
+    pub shards: Option<ShardRange>,
     /// `RUST_LOG`: the tracing filter.
     pub log_filter: String,
+}
+
+/// The shards one process runs: `first..=last` of `total`, written `FIRST-LAST/TOTAL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardRange {
+    /// The first shard id this process runs.
+    pub first: u32,
+    /// The last shard id this process runs.
+    pub last: u32,
+    /// How many shards the whole bot has, across all processes.
+    pub total: u32,
 }
 
 /// A setting that could not be read.
@@ -225,6 +240,9 @@ impl Config {
                 .map(|v| parse_bool("PROLOBOT_MESSAGE_CONTENT", &v))
                 .transpose()?
                 .unwrap_or(true),
+            shards: get("PROLOBOT_SHARDS")
+                .map(|v| parse_shards("PROLOBOT_SHARDS", &v))
+                .transpose()?,
             log_filter: get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned()),
         })
     }
@@ -304,6 +322,26 @@ fn parse_days(variable: &'static str, value: &str) -> Result<u32, ConfigError> {
         .ok()
         .filter(|&days| days > 0)
         .ok_or_else(|| invalid(variable, value, "a whole number of days, at least 1"))
+}
+
+fn parse_shards(variable: &'static str, value: &str) -> Result<ShardRange, ConfigError> {
+    let parse = || -> Option<ShardRange> {
+        let (range, total) = value.trim().split_once('/')?;
+        let (first, last) = range.split_once('-')?;
+        let shards = ShardRange {
+            first: first.trim().parse().ok()?,
+            last: last.trim().parse().ok()?,
+            total: total.trim().parse().ok()?,
+        };
+        (shards.first <= shards.last && shards.last < shards.total).then_some(shards)
+    };
+    parse().ok_or_else(|| {
+        invalid(
+            variable,
+            value,
+            "FIRST-LAST/TOTAL with FIRST <= LAST < TOTAL, e.g. 0-3/8",
+        )
+    })
 }
 
 fn parse_bool(variable: &'static str, value: &str) -> Result<bool, ConfigError> {
@@ -533,6 +571,9 @@ mod tests {
             ("PROLOBOT_RECORD", "maybe"),
             ("PROLOBOT_RETENTION_DAYS", "0"),
             ("PROLOBOT_MESSAGE_CONTENT", "sometimes"),
+            ("PROLOBOT_SHARDS", "4-2/8"),
+            ("PROLOBOT_SHARDS", "0-8/8"),
+            ("PROLOBOT_SHARDS", "0-3"),
         ];
         for (variable, value) in cases {
             let error = parse(&[(variable, value)]).expect_err(variable);
@@ -543,6 +584,24 @@ mod tests {
             );
             assert!(shown.contains(variable) && shown.contains(value), "{shown}");
         }
+    }
+
+    #[test]
+    fn a_shard_range_is_first_last_of_total() {
+        let config = parse(&[("PROLOBOT_SHARDS", " 4-7/8 ")]).expect("valid");
+        assert_eq!(
+            config.shards,
+            Some(ShardRange {
+                first: 4,
+                last: 7,
+                total: 8
+            })
+        );
+        assert_eq!(
+            parse(&[]).expect("valid").shards,
+            None,
+            "autosharding by default"
+        );
     }
 
     #[test]

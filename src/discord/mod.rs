@@ -190,7 +190,7 @@ async fn setup(
 }
 
 /// Connects with the configured token (through `DISCORD_PROXY_URL` if set), checks the token,
-/// and runs the bot with autosharding until `shutdown` completes.
+/// and runs the bot (autosharded, or the configured shard range) until `shutdown` completes.
 pub async fn run(
     config: Config,
     knowledge: KnowledgeBase,
@@ -200,6 +200,7 @@ pub async fn run(
     let http = production_http(config.require_token()?, config.proxy_url.as_deref());
     let me = http.get_current_user().await.map_err(user_fixable)?;
     tracing::info!(bot = %me.name, id = %me.id, "token accepted");
+    let shards = config.shards;
     let mut client = build_client(config, http, knowledge, store).await?;
     let shard_manager = Arc::clone(&client.shard_manager);
     let stopper = tokio::spawn(async move {
@@ -207,7 +208,14 @@ pub async fn run(
         tracing::info!("shutting down");
         shard_manager.shutdown_all().await;
     });
-    let result = client.start_autosharded().await;
+    let result = match shards {
+        Some(range) => {
+            client
+                .start_shard_range(range.first..range.last + 1, range.total)
+                .await
+        }
+        None => client.start_autosharded().await,
+    };
     stopper.abort();
     result.map_err(user_fixable)
 }
