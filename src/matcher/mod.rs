@@ -440,3 +440,150 @@ fn list_or_none(items: &[String]) -> String {
         items.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small FAQ that exercises every stage: synonyms (one of them multi-word), a phrase
+    /// keyword, typos and a red flag.
+    const FAQ: &str = r#"
+[texts]
+disclaimer = "General information only."
+emergency = "Call your local emergency number."
+no_match = "No idea."
+
+[synonyms]
+dextrose = ["sugar water", "glucose"]
+cost = ["price", "expensive"]
+
+[red_flags]
+[[red_flags.rule]]
+id = "chest"
+title = "Chest pain"
+all = [["chest pain"]]
+
+[[entry]]
+id = "ingredients"
+title = "What is injected?"
+medical = false
+questions = ["what is in the injection", "is it dextrose", "what solution do they use"]
+keywords = ["ingredients"]
+answer = "Dextrose."
+
+[[entry]]
+id = "cost"
+title = "How much does it cost?"
+medical = false
+questions = ["how much does it cost", "is insurance paying", "price per session"]
+keywords = ["cost"]
+answer = "It varies."
+
+[[entry]]
+id = "medicines"
+title = "Medicines"
+medical = false
+questions = ["can I take my medicines", "what about warfarin", "is ibuprofen ok"]
+keywords = ["blood thinner"]
+answer = "Ask your prescriber."
+"#;
+
+    fn matcher() -> (Faq, Matcher) {
+        let faq = Faq::from_toml_str(FAQ).expect("valid test FAQ").faq;
+        let matcher = Matcher::new(&faq);
+        (faq, matcher)
+    }
+
+    fn answered_id(faq: &Faq, matcher: &Matcher, question: &str) -> Option<String> {
+        let decision = matcher.decide(question);
+        (decision.outcome == Outcome::Answer)
+            .then(|| faq.entries[decision.entry.unwrap()].id.clone())
+    }
+
+    #[test]
+    fn routes_questions_through_synonyms_and_typos() {
+        let (faq, matcher) = matcher();
+        let cases = [
+            ("is it just sugar water?", Some("ingredients")),
+            ("whats in the injectoin", Some("ingredients")),
+            ("is it expensive?", Some("cost")),
+            ("how much does it cots", Some("cost")),
+            ("can i take ibuprofen", Some("medicines")),
+        ];
+        for (question, expected) in cases {
+            assert_eq!(
+                answered_id(&faq, &matcher, question).as_deref(),
+                expected,
+                "{question:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn synonym_rewrites_and_corrections_are_explained() {
+        let (_, matcher) = matcher();
+        let explanation = matcher.explain("is the glucose injectoin expensive");
+        assert!(explanation
+            .synonyms
+            .iter()
+            .any(|s| s.variant == "glucos" && s.canonical == "dextros"));
+        assert!(explanation.synonyms.iter().any(|s| s.canonical == "cost"));
+        assert_eq!(
+            explanation.corrections,
+            [("injectoin".to_string(), "injection".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_multi_word_keyword_counts_as_a_phrase() {
+        let (_, matcher) = matcher();
+        let terms = |q: &str| -> Vec<String> {
+            matcher.explain(q).terms.into_iter().map(|t| t.0).collect()
+        };
+        assert!(terms("on a blood thinner").contains(&"blood thinner".to_string()));
+        assert!(
+            !terms("thinner blood").contains(&"blood thinner".to_string()),
+            "order matters"
+        );
+    }
+
+    #[test]
+    fn confidence_is_in_unit_range_and_unknown_words_lower_it() {
+        let (_, matcher) = matcher();
+        let plain = matcher.decide("how much does it cost");
+        let padded = matcher.decide("how much does it cost for my xylophone zebra quokka");
+        assert!(
+            (0.0..=1.0).contains(&plain.confidence) && (0.0..=1.0).contains(&padded.confidence)
+        );
+        assert!(
+            padded.confidence < plain.confidence,
+            "{} !< {}",
+            padded.confidence,
+            plain.confidence
+        );
+    }
+
+    #[test]
+    fn off_topic_and_ambiguous_questions_are_not_answered() {
+        let (_, matcher) = matcher();
+        assert_eq!(
+            matcher.decide("the weather in oslo tomorrow").outcome,
+            Outcome::NoMatch
+        );
+        assert_eq!(matcher.decide("").outcome, Outcome::NoMatch);
+        let both = matcher.decide("dextrose or ibuprofen?");
+        assert_eq!(both.outcome, Outcome::Suggest, "{both:?}");
+        let mut suggested = both.suggestions.clone();
+        suggested.sort_unstable();
+        assert_eq!(suggested, [0, 2], "ingredients and medicines");
+    }
+
+    #[test]
+    fn red_flags_win_over_any_answer() {
+        let (_, matcher) = matcher();
+        let decision = matcher.decide("how much does it cost, I have chest pain");
+        assert_eq!(decision.outcome, Outcome::Emergency);
+        assert_eq!(decision.red_flags, [0]);
+        assert_eq!(decision.entry, None);
+    }
+}
