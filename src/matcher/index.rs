@@ -154,7 +154,7 @@ pub(crate) struct Index {
 /// uses ("prolotherapy") says the question is on topic, and a phrasing made of it and one
 /// common word ("what is prolotherapy") must not be covered by that common word alone.
 const KNOWN_WORD_FLOOR: f32 = 0.2;
-const RARE_UNKNOWN_FACTOR: f32 = 0.7;
+const RARE_UNKNOWN_FACTOR: f32 = 1.0;
 const COMMON_UNKNOWN_FACTOR: f32 = 0.1;
 
 impl Index {
