@@ -146,15 +146,17 @@ pub(crate) struct Index {
     pub(crate) fuzzy: FuzzyIndex,
 }
 
-/// How much an unseen word weighs, relative to the rarest word the FAQ uses. A rare word the
-/// FAQ never uses ("covid", "php", "guitar") is evidence that the question is about something
-/// else; a common English word the FAQ never uses ("ago", "noticed", "sister") is mostly
-/// chatter around a question that may well be on topic.
 /// The least a word the FAQ uses weighs, relative to the rarest word: even a word every entry
 /// uses ("prolotherapy") says the question is on topic, and a phrasing made of it and one
 /// common word ("what is prolotherapy") must not be covered by that common word alone.
 const KNOWN_WORD_FLOOR: f32 = 0.2;
+
+/// How much a word the FAQ never uses weighs, relative to the rarest word the FAQ uses. A rare
+/// one ("covid", "php", "guitar") is evidence that the question is about something else as
+/// strong as the rarest FAQ word is for an entry; a common English one ("ago", "noticed",
+/// "sister") is mostly chatter around a question that may well be on topic.
 const RARE_UNKNOWN_FACTOR: f32 = 1.0;
+/// See [`RARE_UNKNOWN_FACTOR`].
 const COMMON_UNKNOWN_FACTOR: f32 = 0.1;
 
 impl Index {
