@@ -542,7 +542,7 @@ mod tests {
         assert_eq!(config.moderator_roles, [42]);
         assert_eq!((config.log_channel, config.guild_id), (Some(7), Some(8)));
         assert_eq!(config.cooldown, Duration::ZERO);
-        assert_eq!(config.repeat_window, Duration::from_secs(60));
+        assert_eq!(config.repeat_window, Duration::from_mins(1));
         assert_eq!(config.db_path, PathBuf::from("/var/lib/prolobot.db"));
         assert!(!config.record);
         assert_eq!(config.retention_days, 30);

@@ -2157,7 +2157,7 @@ mod tests {
             writeln!(stdout, "committed {n} as {id}").expect("child write");
             stdout.flush().expect("child flush");
         }
-        std::thread::sleep(Duration::from_secs(60));
+        std::thread::sleep(Duration::from_mins(1));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::store::{
 };
 
 /// How often old questions are pruned after the first time at start-up.
-const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+const PRUNE_EVERY: Duration = Duration::from_hours(24);
 
 /// A question the bot handled, owned so it can move to a blocking thread.
 #[derive(Debug, Clone)]
