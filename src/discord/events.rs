@@ -45,14 +45,14 @@ pub(crate) enum Trigger {
     Direct,
     /// The bot was mentioned in the text: always answered.
     Mention,
-    /// A message in a support channel: answered when the FAQ has something.
+    /// A message in a support channel, or a thread of one: answered when the FAQ has something.
     Support,
 }
 
 /// Why the bot looks at `message`, if at all. Bots (itself included), webhooks and system
 /// messages are ignored. A reply that pings the bot without writing its mention in the text is
 /// not a mention: "thanks!" under an answer should not get a "no match".
-pub(crate) fn trigger(message: &Message, bot: UserId, support_channels: &[u64]) -> Option<Trigger> {
+pub(crate) fn trigger(message: &Message, bot: UserId, in_support_channel: bool) -> Option<Trigger> {
     let author = &message.author;
     if author.bot || author.system || author.id == bot || message.webhook_id.is_some() {
         return None;
@@ -70,7 +70,7 @@ pub(crate) fn trigger(message: &Message, bot: UserId, support_channels: &[u64]) 
         Some(Trigger::Direct)
     } else if mentioned {
         Some(Trigger::Mention)
-    } else if support_channels.contains(&message.channel_id.get()) {
+    } else if in_support_channel {
         Some(Trigger::Support)
     } else {
         None
@@ -150,13 +150,33 @@ fn repeat_key(reply: &Reply) -> Option<String> {
     }
 }
 
+/// Whether `message` was posted in a support channel or in a thread of one. Only guild messages
+/// from people in other channels can need a lookup, and each channel is looked up once.
+async fn in_support_channel(ctx: &SerenityContext, data: &Data, message: &Message) -> bool {
+    let support = &data.config.support_channels;
+    let channel = message.channel_id;
+    if support.contains(&channel.get()) {
+        return true;
+    }
+    if support.is_empty()
+        || message.guild_id.is_none()
+        || message.author.bot
+        || message.webhook_id.is_some()
+    {
+        return false;
+    }
+    let parent = data.thread_parents.parent(&ctx.http, channel).await;
+    parent.is_some_and(|parent| support.contains(&parent.get()))
+}
+
 async fn on_message(
     ctx: &SerenityContext,
     data: &Data,
     bot: UserId,
     message: &Message,
 ) -> Result<(), Error> {
-    let Some(trigger) = trigger(message, bot, &data.config.support_channels) else {
+    let in_support = in_support_channel(ctx, data, message).await;
+    let Some(trigger) = trigger(message, bot, in_support) else {
         return Ok(());
     };
     tracing::debug!(?trigger, content = %message.content, "question");
@@ -429,17 +449,21 @@ mod tests {
         ];
         for (i, (message, expected)) in cases.iter().enumerate() {
             assert_eq!(
-                trigger(message, UserId::new(BOT), &[SUPPORT]),
+                trigger(
+                    message,
+                    UserId::new(BOT),
+                    message.channel_id.get() == SUPPORT
+                ),
                 *expected,
                 "case {i}"
             );
         }
         let mut webhook = message("does it hurt", SUPPORT, guild, 1, false);
         webhook.webhook_id = Some(serenity::all::WebhookId::new(5));
-        assert_eq!(trigger(&webhook, UserId::new(BOT), &[SUPPORT]), None);
+        assert_eq!(trigger(&webhook, UserId::new(BOT), true), None);
         let mut joined = message("", SUPPORT, guild, 1, false);
         joined.kind = MessageType::MemberJoin;
-        assert_eq!(trigger(&joined, UserId::new(BOT), &[SUPPORT]), None);
+        assert_eq!(trigger(&joined, UserId::new(BOT), true), None);
     }
 
     fn shipped() -> Knowledge {
@@ -455,7 +479,7 @@ mod tests {
         let no_match = composer.no_match();
         let emergency = composer.emergency(&[]);
         let start = Instant::now();
-        let mut limits = Limits::new(Duration::from_secs(10), Duration::from_secs(300));
+        let mut limits = Limits::new(Duration::from_secs(10), Duration::from_mins(5));
         let at = |secs| start + Duration::from_secs(secs);
         // (replied, recorded) of a plan.
         let shape = |plan: Plan| match plan {

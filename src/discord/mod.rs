@@ -18,6 +18,7 @@ pub mod knowledge;
 mod layout;
 mod limits;
 mod outgoing;
+mod threads;
 mod watch;
 
 use std::future::Future;
@@ -116,6 +117,7 @@ pub struct Data {
     insights: Insights,
     limits: Mutex<Limits>,
     replies_in_flight: tokio::sync::Semaphore,
+    thread_parents: threads::ThreadParents,
     _watcher: Option<watch::FaqWatcher>,
     _pruning: AbortOnDrop,
 }
@@ -181,6 +183,7 @@ async fn setup(
     Ok(Data {
         limits: Mutex::new(Limits::new(config.cooldown, config.repeat_window)),
         replies_in_flight: tokio::sync::Semaphore::new(MAX_REPLIES_IN_FLIGHT),
+        thread_parents: threads::ThreadParents::default(),
         config,
         knowledge,
         insights,

@@ -137,7 +137,11 @@ impl FakeDiscord {
             let referenced = spec.reply_to.and_then(|m| inner.messages.get(&m).cloned());
             let payload = spec.to_payload(id, referenced);
             inner.messages.insert(id, payload.clone());
-            inner.channels.insert(spec.channel_id, spec.channel_kind());
+            // A channel declared a thread stays one.
+            inner
+                .channels
+                .entry(spec.channel_id)
+                .or_insert_with(|| spec.channel_kind());
             payload
         });
         self.dispatch("MESSAGE_CREATE", payload).await;
@@ -366,6 +370,18 @@ impl FakeDiscord {
         if !resumable {
             self.shared.update(|inner| inner.session_id = None);
         }
+    }
+
+    /// Makes `thread` a public thread (e.g. a forum post) of the channel `parent`, as
+    /// `GET /channels/{thread}` then reports it.
+    pub fn add_thread(&self, thread: u64, parent: u64) {
+        let kind = ChannelKind::Thread {
+            guild_id: Self::GUILD_ID,
+            parent,
+        };
+        self.shared.update(|inner| {
+            inner.channels.insert(thread, kind);
+        });
     }
 
     /// Answers the next `times` requests with `method` whose path (with or without `/api/v10`)
@@ -877,6 +893,8 @@ struct Live {
 enum ChannelKind {
     /// A text channel in this guild.
     Guild(u64),
+    /// A public thread (a forum post, or a thread off a message) of this guild's `parent` channel.
+    Thread { guild_id: u64, parent: u64 },
     /// A DM with this user.
     Dm { recipient: u64 },
 }
@@ -884,7 +902,7 @@ enum ChannelKind {
 impl ChannelKind {
     fn guild_id(self) -> Option<u64> {
         match self {
-            ChannelKind::Guild(guild_id) => Some(guild_id),
+            ChannelKind::Guild(guild_id) | ChannelKind::Thread { guild_id, .. } => Some(guild_id),
             ChannelKind::Dm { .. } => None,
         }
     }
@@ -1544,6 +1562,14 @@ fn get_channel(shared: &Shared, channel: &str) -> Reply {
             "id": channel, "type": 0, "guild_id": guild_id.to_string(), "name": "general",
             "position": 0, "permission_overwrites": [], "nsfw": false, "topic": null,
             "last_message_id": null, "parent_id": null, "rate_limit_per_user": 0,
+        }),
+        ChannelKind::Thread { guild_id, parent } => json!({
+            "id": channel, "type": 11, "guild_id": guild_id.to_string(), "name": "a question",
+            "parent_id": parent.to_string(), "owner_id": FakeDiscord::USER_ID.to_string(),
+            "last_message_id": null, "rate_limit_per_user": 0, "message_count": 1,
+            "member_count": 1, "nsfw": false,
+            "thread_metadata": {"archived": false, "auto_archive_duration": 1440,
+                "archive_timestamp": "2026-11-25T00:00:00+00:00", "locked": false},
         }),
     };
     checked::<Channel>(shared, "channel", body)

@@ -3,14 +3,14 @@
 use std::time::Duration;
 
 use prolobot::matcher::Outcome;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::bot::{
     answered_entry, custom_ids, disclaimer, expected_text, is_post, library, no_match_question,
     no_pings, reply_in, reply_to, start_bot, start_bot_with, Options, COST_QUESTION, OTHER_CHANNEL,
     OTHER_USER,
 };
-use crate::fake::{FakeDiscord, MessageSpec};
+use crate::fake::{FakeDiscord, MessageSpec, RecordedRequest};
 
 /// Long enough for the bot to have answered if it were going to.
 const QUIET: Duration = Duration::from_millis(400);
@@ -103,6 +103,54 @@ async fn outside_support_channels_only_mentions_count() {
     .await;
 
     fake.assert_no_request(is_post, QUIET).await;
+}
+
+#[tokio::test]
+async fn a_thread_of_a_support_channel_is_a_support_channel() {
+    const SUPPORT_THREAD: u64 = 300_000_000_000_000_101;
+    const OTHER_THREAD: u64 = 300_000_000_000_000_102;
+    let fake = FakeDiscord::start().await;
+    fake.add_thread(SUPPORT_THREAD, FakeDiscord::CHANNEL_ID);
+    fake.add_thread(OTHER_THREAD, OTHER_CHANNEL);
+    let _bot = start_bot(&fake).await;
+    let posts_in = |channel: u64| {
+        move |r: &RecordedRequest| is_post(r) && r.path == format!("/channels/{channel}/messages")
+    };
+
+    fake.send_message(MessageSpec {
+        channel_id: OTHER_THREAD,
+        ..MessageSpec::guild(COST_QUESTION)
+    })
+    .await;
+    let asked = fake
+        .send_message(MessageSpec {
+            channel_id: SUPPORT_THREAD,
+            ..MessageSpec::guild(COST_QUESTION)
+        })
+        .await;
+    let reply = reply_in(&fake, SUPPORT_THREAD, asked).await;
+    let content = reply
+        .json("/content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    assert!(content.contains(disclaimer()), "{content}");
+    fake.assert_no_request(posts_in(OTHER_THREAD), QUIET).await;
+
+    // The thread's parent was looked up once and is remembered for the next question.
+    fake.send_message(MessageSpec {
+        channel_id: SUPPORT_THREAD,
+        author_id: OTHER_USER,
+        ..MessageSpec::guild(HURT)
+    })
+    .await;
+    fake.wait_for_requests(0, posts_in(SUPPORT_THREAD), 2, crate::fake::TIMEOUT)
+        .await;
+    let lookups = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == format!("/channels/{SUPPORT_THREAD}"))
+        .count();
+    assert_eq!(lookups, 1);
 }
 
 #[tokio::test]
