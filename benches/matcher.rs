@@ -13,6 +13,10 @@ use prolobot::faq::Faq;
 use prolobot::matcher::Matcher;
 use prolobot::text::normalise;
 
+#[path = "../tests/common/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
+
 /// The shipped `faq.toml`, or the FAQ named by `PROLOBOT_FAQ` (to bench a clinic's own).
 fn shipped_faq() -> Faq {
     let path = std::env::var_os("PROLOBOT_FAQ").map_or_else(
@@ -77,19 +81,6 @@ fn bench_shipped(c: &mut Criterion) {
         });
     });
     group.finish();
-}
-
-/// A deterministic pseudo-random generator for synthetic vocabularies.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
 }
 
 fn synthetic_words(count: usize, rng: &mut Lcg) -> Vec<String> {

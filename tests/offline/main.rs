@@ -6,6 +6,8 @@ mod content;
 mod emergencies;
 #[path = "../common/hostile.rs"]
 mod hostile;
+#[path = "../common/lcg.rs"]
+mod lcg;
 mod replies;
 mod robustness;
 mod stackfaq;

@@ -4,6 +4,7 @@
 use prolobot::faq::{Entry, Faq, RedFlags, Texts, Thresholds};
 use prolobot::matcher::Matcher;
 
+use crate::lcg::Lcg;
 use crate::shared_path;
 
 /// One StackFAQ pair: example phrasings (before the `*` marker) and held-out queries (after it).
@@ -80,19 +81,6 @@ fn faq(pairs: &[Pair]) -> Faq {
         synonyms: Vec::new(),
         red_flags: RedFlags::default(),
         entries,
-    }
-}
-
-/// A small deterministic generator, so the typo test is the same on every run.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % n as u64) as usize
     }
 }
 
