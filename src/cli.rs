@@ -9,7 +9,7 @@ use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use prolobot::config::Config;
 use prolobot::discord::KnowledgeBase;
-use prolobot::eval::{parse_cases, EvalReport};
+use prolobot::eval::{parse_cases, EvalReport, SafetyReport, SafetySet};
 use prolobot::faq::{render, Faq, LoadError, Loaded};
 use prolobot::matcher::Matcher;
 use prolobot::reply::Composer;
@@ -232,10 +232,18 @@ fn eval(path: &Path, file: &Path, min_accuracy: Option<f64>) -> Result<ExitCode>
     let faq = load(path)?;
     let source =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let cases = parse_cases(&source, &faq).with_context(|| format!("in {}", file.display()))?;
-    let report = EvalReport::run(&Matcher::new(&faq), &faq, &cases);
-    out!("{report}");
-    let accuracy = report.overall().rate();
+    let accuracy = if SafetySet::is_safety_set(&source) {
+        let set = SafetySet::parse(&source).with_context(|| format!("in {}", file.display()))?;
+        let report = SafetyReport::run(&Matcher::new(&faq), &set);
+        out!("{report}");
+        let right = report.recall().correct + report.lookalikes_clear().correct;
+        right as f64 / report.results.len().max(1) as f64
+    } else {
+        let cases = parse_cases(&source, &faq).with_context(|| format!("in {}", file.display()))?;
+        let report = EvalReport::run(&Matcher::new(&faq), &faq, &cases);
+        out!("{report}");
+        report.overall().rate()
+    };
     if let Some(min) = min_accuracy.filter(|&min| accuracy < min) {
         eprintln!("accuracy {accuracy:.3} is below --min-accuracy {min}");
         return Ok(ExitCode::FAILURE);

@@ -7,7 +7,7 @@
 //! - [`eval`]: running labelled question sets and summarising accuracy.
 //! - [`fuzzy`]: typo correction with a length-scaled edit budget (symmetric-delete index).
 //! - [`matcher`]: routes a message to emergency, an answer, suggestions or no match.
-//! - [`red_flags`]: emergency rules, checked before matching and never overridden.
+//! - [`safety`]: crisis, emergency and urgent detection, read before matching and never overridden.
 //! - [`reply`]: the one composer of every reply, which always appends the disclaimer.
 //!
 //! The edge (does I/O, calls the core; the core never imports it):
@@ -20,7 +20,7 @@ pub mod eval;
 pub mod faq;
 pub mod fuzzy;
 pub mod matcher;
-pub mod red_flags;
 pub mod reply;
+pub mod safety;
 pub mod store;
 pub mod text;

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::faq::{Entry, Faq, RedFlagRule};
+use crate::faq::{Entry, Faq, RedFlagRule, Tier};
 use crate::matcher::{Decision, Outcome};
 
 /// Discord's limit for the content of one message, in characters.
@@ -22,8 +22,10 @@ pub enum ReplyKind {
     Suggestions,
     /// Nothing in the FAQ fits.
     NoMatch,
-    /// Urgent-care guidance.
+    /// Crisis, emergency or same-day guidance.
     Emergency,
+    /// The safety-net line alone: the message may report danger and nothing in the FAQ fits.
+    SafetyNet,
     /// Informational output: topic lists, reload results, explanations.
     Notice,
     /// Something went wrong; shown politely to the user.
@@ -86,20 +88,24 @@ impl<'f> Composer<'f> {
         Self { faq }
     }
 
-    /// The reply for a matcher decision made on this composer's FAQ.
+    /// The reply for a matcher decision made on this composer's FAQ. A decision marked for
+    /// the safety net gets that line on top; with no FAQ match it is the whole reply.
     #[must_use]
     pub fn decision(&self, decision: &Decision) -> Reply {
         let entries = &self.faq.entries;
+        let line = decision.safety_net.then(|| self.safety_net_line());
+        let lead = line.as_deref();
         match decision.outcome {
-            Outcome::Answer => decision
-                .entry
-                .map_or_else(|| self.no_match(), |i| self.answer(&entries[i])),
+            Outcome::Answer => decision.entry.map_or_else(
+                || self.no_match_led(lead),
+                |i| self.answer_led(&entries[i], lead),
+            ),
             Outcome::Suggest => {
                 let suggested: Vec<&Entry> =
                     decision.suggestions.iter().map(|&i| &entries[i]).collect();
-                self.suggestions(&suggested)
+                self.suggestions_led(&suggested, lead)
             }
-            Outcome::NoMatch => self.no_match(),
+            Outcome::NoMatch => self.no_match_led(lead),
             Outcome::Emergency => {
                 let rules: Vec<&RedFlagRule> = decision
                     .red_flags
@@ -114,7 +120,11 @@ impl<'f> Composer<'f> {
     /// The answer for one entry: title, answer, sources.
     #[must_use]
     pub fn answer(&self, entry: &Entry) -> Reply {
-        let mut reply = self.finish(ReplyKind::Answer, &answer_body(entry));
+        self.answer_led(entry, None)
+    }
+
+    fn answer_led(&self, entry: &Entry, lead: Option<&str>) -> Reply {
+        let mut reply = self.finish_led(ReplyKind::Answer, lead, &answer_body(entry));
         reply.entry_id = Some(entry.id.clone());
         reply
     }
@@ -122,11 +132,15 @@ impl<'f> Composer<'f> {
     /// "Did you mean" for a few entries.
     #[must_use]
     pub fn suggestions(&self, entries: &[&Entry]) -> Reply {
+        self.suggestions_led(entries, None)
+    }
+
+    fn suggestions_led(&self, entries: &[&Entry], lead: Option<&str>) -> Reply {
         let mut body = String::from("I'm not sure which topic you mean. Did you mean:");
         for entry in entries {
             let _ = write!(body, "\n- **{}** (`/faq topic {}`)", entry.title, entry.id);
         }
-        let mut reply = self.finish(ReplyKind::Suggestions, &body);
+        let mut reply = self.finish_led(ReplyKind::Suggestions, lead, &body);
         reply.suggestions = entries
             .iter()
             .map(|e| Suggestion {
@@ -140,6 +154,15 @@ impl<'f> Composer<'f> {
     /// Nothing fits: the FAQ's no-match text and the contact line.
     #[must_use]
     pub fn no_match(&self) -> Reply {
+        self.no_match_led(None)
+    }
+
+    /// With a safety-net line, the line alone is the reply ([`ReplyKind::SafetyNet`]), so a
+    /// support channel that stays silent on no match still answers a possible report of danger.
+    fn no_match_led(&self, lead: Option<&str>) -> Reply {
+        if let Some(line) = lead {
+            return self.finish(ReplyKind::SafetyNet, line);
+        }
         let texts = &self.faq.texts;
         let mut body = texts.no_match.trim().to_string();
         if let Some(contact) = &texts.contact {
@@ -149,15 +172,37 @@ impl<'f> Composer<'f> {
         self.finish(ReplyKind::NoMatch, &body)
     }
 
-    /// Urgent-care guidance first, then each fired rule's own advice; no FAQ content.
+    /// The most serious tier's guidance first, then each fired rule's own advice (each text
+    /// once, most serious first); no FAQ content.
     #[must_use]
     pub fn emergency(&self, rules: &[&RedFlagRule]) -> Reply {
-        let mut body = format!("🚨 {}", self.faq.texts.emergency.trim());
-        for advice in rules.iter().filter_map(|r| r.advice.as_deref()) {
-            body.push_str("\n\n");
-            body.push_str(advice.trim());
+        let texts = &self.faq.texts;
+        let tier = rules
+            .iter()
+            .map(|r| r.tier)
+            .max()
+            .unwrap_or(Tier::Emergency);
+        let mut body = match tier {
+            Tier::Crisis => format!("💛 {}", texts.crisis.trim()),
+            Tier::Emergency => format!("🚨 {}", texts.emergency.trim()),
+            Tier::Urgent => format!("⚠️ {}", texts.urgent.trim()),
+        };
+        let mut ordered: Vec<&RedFlagRule> = rules.to_vec();
+        ordered.sort_by_key(|r| std::cmp::Reverse(r.tier));
+        let mut given: Vec<&str> = Vec::new();
+        for advice in ordered.iter().filter_map(|r| r.advice.as_deref()) {
+            let advice = advice.trim();
+            if !given.contains(&advice) {
+                given.push(advice);
+                body.push_str("\n\n");
+                body.push_str(advice);
+            }
         }
         self.finish(ReplyKind::Emergency, &body)
+    }
+
+    fn safety_net_line(&self) -> String {
+        format!("⚠️ {}", self.faq.texts.safety_net.trim())
     }
 
     /// The list of topics, for `/faq list` and the no-match path.
@@ -184,7 +229,12 @@ impl<'f> Composer<'f> {
 
     /// The single exit of every constructor: body, then the disclaimer, within the limit.
     fn finish(&self, kind: ReplyKind, body: &str) -> Reply {
-        let text = fit_with_disclaimer(body, &self.faq.texts.disclaimer);
+        self.finish_led(kind, None, body)
+    }
+
+    /// Like [`Composer::finish`] with a line on top (the safety net), which is never cut.
+    fn finish_led(&self, kind: ReplyKind, lead: Option<&str>, body: &str) -> Reply {
+        let text = fit_with_disclaimer(lead, body, &self.faq.texts.disclaimer);
         Reply {
             kind,
             text,
@@ -206,18 +256,20 @@ pub(crate) fn answer_body(entry: &Entry) -> String {
 /// The longest disclaimer the FAQ may set, so a reply always has room for a body.
 pub const DISCLAIMER_LIMIT: usize = 500;
 
-/// `body` followed by the disclaimer; the body is cut (never the disclaimer) to fit a message.
-/// Validation keeps the disclaimer within [`DISCLAIMER_LIMIT`], so the footer always fits.
-fn fit_with_disclaimer(body: &str, disclaimer: &str) -> String {
+/// The lead line, `body` and the disclaimer; the body is cut (never the lead or the
+/// disclaimer) to fit a message. Validation keeps the disclaimer within [`DISCLAIMER_LIMIT`]
+/// and the safety-net line short, so both always fit.
+fn fit_with_disclaimer(lead: Option<&str>, body: &str, disclaimer: &str) -> String {
     const CUT_MARK: &str = "… (shortened: ask a moderator for the full text)";
+    let head = lead.map(|line| format!("{line}\n\n")).unwrap_or_default();
     let footer = footer(disclaimer);
-    let footer_len = footer.chars().count();
-    if body.chars().count() + footer_len <= MESSAGE_LIMIT {
-        return format!("{body}{footer}");
+    let fixed = head.chars().count() + footer.chars().count();
+    if body.chars().count() + fixed <= MESSAGE_LIMIT {
+        return format!("{head}{body}{footer}");
     }
-    let room = MESSAGE_LIMIT.saturating_sub(footer_len + CUT_MARK.chars().count());
+    let room = MESSAGE_LIMIT.saturating_sub(fixed + CUT_MARK.chars().count());
     let kept: String = body.chars().take(room).collect();
-    format!("{kept}{CUT_MARK}{footer}")
+    format!("{head}{kept}{CUT_MARK}{footer}")
 }
 
 fn footer(disclaimer: &str) -> String {

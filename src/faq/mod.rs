@@ -34,8 +34,14 @@ pub struct Faq {
 pub struct Texts {
     /// Appended to every reply.
     pub disclaimer: String,
-    /// Urgent-care guidance, shown first when a red flag fires.
+    /// Emergency guidance, shown first when an emergency-tier rule fires.
     pub emergency: String,
+    /// Same-day guidance, shown first when only urgent-tier rules fire.
+    pub urgent: String,
+    /// Crisis lines with the emergency number, shown first when a crisis-tier rule fires.
+    pub crisis: String,
+    /// One line put on top of any reply to a message that may report danger but fired no rule.
+    pub safety_net: String,
     /// What to do when nothing fits.
     pub no_match: String,
     /// Optional clinic or moderator contact line.
@@ -72,25 +78,141 @@ pub struct Synonym {
     pub variants: Vec<String>,
 }
 
-/// Emergency rules and the words that must never be typo-corrected into a red-flag word.
+/// Safety rules, the word classes and cues they use, and the words never typo-corrected into them.
 #[derive(Debug, Clone, Default)]
 pub struct RedFlags {
     /// Common words that are never fuzzy-matched ("ever" is not "fever").
     pub guard: Vec<String>,
+    /// Named word classes a term may use as `<name>`.
+    pub classes: Vec<WordClass>,
+    /// Report, question, past and other cues.
+    pub cues: Cues,
     /// The rules.
     pub rules: Vec<RedFlagRule>,
 }
 
-/// A red-flag rule: fires when every group has at least one of its terms in the message.
+/// A named set of words and phrases, written `<name>` inside a term.
+#[derive(Debug, Clone)]
+pub struct WordClass {
+    /// The name, without angle brackets.
+    pub name: String,
+    /// Its words and phrases.
+    pub terms: Vec<String>,
+}
+
+/// Cue terms: what tells a report of something happening from a question about a risk.
+#[derive(Debug, Clone, Default)]
+pub struct Cues {
+    /// Signs of a report ("i have", "is this normal"): each counts one.
+    pub report: Vec<String>,
+    /// Signs that it is happening now ("since", "right now"): each counts two and outweighs past cues.
+    pub now: Vec<String>,
+    /// Signs of a general question about risk ("can it", "how common"): each counts one.
+    pub question: Vec<String>,
+    /// Signs of something long ago or second-hand ("years ago", "history of").
+    pub past: Vec<String>,
+    /// Signs of a habit rather than an event ("whenever", "at the sight of").
+    pub habitual: Vec<String>,
+    /// Figures of speech and negated symptoms, removed before rules are read ("dying to", "no fever").
+    pub ignore: Vec<String>,
+    /// Distress that earns the safety-net line even when no rule fires ("hopeless", "cant cope").
+    pub distress: Vec<String>,
+}
+
+/// How serious a safety rule's finding is; ordered from least to most serious.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    /// Same day: contact the clinic or an urgent-care service today.
+    Urgent,
+    /// Now: the emergency number or the emergency department.
+    Emergency,
+    /// Suicide, self-harm or overdose: crisis lines together with the emergency number.
+    Crisis,
+}
+
+impl Tier {
+    /// The name used in `faq.toml`, eval output and alerts.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Urgent => "urgent",
+            Self::Emergency => "emergency",
+            Self::Crisis => "crisis",
+        }
+    }
+
+    /// The tier named `name` in `faq.toml`.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "urgent" => Some(Self::Urgent),
+            "emergency" => Some(Self::Emergency),
+            "crisis" => Some(Self::Crisis),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Tier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When a rule whose words are all present fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum When {
+    /// Only when the message reads as a report: a "now" cue, or no past or habitual cue and at
+    /// least as many report cues as question cues. The default, for symptom rules.
+    #[default]
+    Report,
+    /// Unless the message speaks of the past with no "now" cue: for crisis rules, where a
+    /// question ("should i just end it all?") is still a crisis.
+    UnlessPast,
+    /// Always.
+    Always,
+}
+
+impl When {
+    /// The name used in `faq.toml`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Report => "report",
+            Self::UnlessPast => "unless-past",
+            Self::Always => "always",
+        }
+    }
+
+    /// The mode named `name` in `faq.toml`.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "report" => Some(Self::Report),
+            "unless-past" => Some(Self::UnlessPast),
+            "always" => Some(Self::Always),
+            _ => None,
+        }
+    }
+}
+
+/// A safety rule: fires when every group has at least one of its terms in the message and
+/// the message's frame allows it (see [`When`]).
 #[derive(Debug, Clone)]
 pub struct RedFlagRule {
     /// Kebab-case id, recorded in statistics.
     pub id: String,
     /// What the rule detects.
     pub title: String,
-    /// Groups of alternative terms (words or phrases); all groups must occur.
+    /// Kebab-case category shown to moderators in alerts ("suicide", "breathing-chest").
+    pub category: String,
+    /// How serious a finding is.
+    pub tier: Tier,
+    /// When the rule may fire.
+    pub when: When,
+    /// Groups of alternative terms (words, phrases, `<class>` slots); all groups must occur.
     pub groups: Vec<Vec<String>>,
-    /// Extra guidance for this rule, after the general emergency text.
+    /// Extra guidance for this rule, after the tier's text.
     pub advice: Option<String>,
 }
 

@@ -85,6 +85,27 @@ pub enum Problem {
     /// A threshold outside 0..=1, or thresholds in the wrong order.
     #[error("{0}")]
     BadThreshold(String),
+    /// A rule's `tier` or `when` names a value the format does not know.
+    #[error("`{field}` is `{found}`; expected one of: {expected}")]
+    UnknownValue {
+        /// The field.
+        field: &'static str,
+        /// The value as written.
+        found: String,
+        /// The values allowed.
+        expected: &'static str,
+    },
+    /// A term uses `<name>` for a word class that `[red_flags.classes]` does not define.
+    #[error("`<{name}>` is not a word class; defined classes: {defined}")]
+    UnknownClass {
+        /// The class name as written.
+        name: String,
+        /// The classes that exist.
+        defined: String,
+    },
+    /// A word class's own terms use a class: classes hold words and phrases only.
+    #[error("word class `{0}` uses another class; a class lists words and phrases only")]
+    NestedClass(String),
     /// Warning: the same example question appears in two entries, so it cannot pick one.
     #[error(
         "example question also appears in entry `{0}`; a question should have one right answer"

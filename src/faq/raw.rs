@@ -4,6 +4,8 @@
 //! Every field that validation may need to point at is [`Spanned`], so a problem can name
 //! its line and column.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::value::Datetime;
 use toml::Spanned;
@@ -14,6 +16,9 @@ use toml::Spanned;
 pub struct RawTexts {
     pub disclaimer: Spanned<String>,
     pub emergency: Spanned<String>,
+    pub urgent: Spanned<String>,
+    pub crisis: Spanned<String>,
+    pub safety_net: Spanned<String>,
     pub no_match: Spanned<String>,
     pub contact: Option<Spanned<String>>,
 }
@@ -27,14 +32,38 @@ pub struct RawMatching {
     pub min_margin: Option<Spanned<f64>>,
 }
 
-/// The `[red_flags]` table: emergency rules and the guard list.
+/// The `[red_flags]` table: safety rules, their word classes and cues, and the guard list.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRedFlags {
     #[serde(default)]
     pub guard: Vec<Spanned<String>>,
     #[serde(default)]
+    pub classes: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub cues: RawCues,
+    #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
+}
+
+/// `[red_flags.cues]`: the words that say whether symptom words are a report or a question.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCues {
+    #[serde(default)]
+    pub report: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub now: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub question: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub past: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub habitual: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub distress: Vec<Spanned<String>>,
 }
 
 /// One `[[red_flags.rule]]`.
@@ -43,6 +72,9 @@ pub struct RawRedFlags {
 pub struct RawRule {
     pub id: Spanned<String>,
     pub title: Spanned<String>,
+    pub category: Spanned<String>,
+    pub tier: Spanned<String>,
+    pub when: Option<Spanned<String>>,
     pub all: Vec<Spanned<Vec<Spanned<String>>>>,
     pub advice: Option<Spanned<String>>,
 }

@@ -3,7 +3,7 @@
 //! The document is parsed once into a spanned tree; each top-level section and each entry is
 //! then deserialised on its own, so one broken entry does not hide the problems of the next.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use serde::de::DeserializeOwned;
@@ -12,8 +12,11 @@ use toml::value::Datetime;
 use toml::Spanned;
 
 use super::problem::{Collector, Diagnostic, Problem};
-use super::raw::{RawEntry, RawMatching, RawRedFlags, RawTexts};
-use super::{Entry, Faq, Loaded, RedFlagRule, RedFlags, Synonym, Texts, Thresholds};
+use super::raw::{RawEntry, RawMatching, RawRedFlags, RawRule, RawTexts};
+use super::{
+    Cues, Entry, Faq, Loaded, RedFlagRule, RedFlags, Synonym, Texts, Thresholds, Tier, When,
+    WordClass,
+};
 use crate::reply::{rendered_answer_len, DISCLAIMER_LIMIT, MESSAGE_LIMIT};
 use crate::text::{normalise, Analyzer};
 
@@ -202,10 +205,16 @@ fn check_texts(c: &mut Collector<'_>, raw: RawTexts) -> Texts {
         );
     }
     require_text(c, &raw.emergency, "emergency");
+    require_text(c, &raw.urgent, "urgent");
+    require_text(c, &raw.crisis, "crisis");
+    require_text(c, &raw.safety_net, "safety_net");
     require_text(c, &raw.no_match, "no_match");
     Texts {
         disclaimer: raw.disclaimer.into_inner(),
         emergency: raw.emergency.into_inner(),
+        urgent: raw.urgent.into_inner(),
+        crisis: raw.crisis.into_inner(),
+        safety_net: raw.safety_net.into_inner(),
         no_match: raw.no_match.into_inner(),
         contact: raw
             .contact
@@ -320,44 +329,173 @@ fn check_red_flags(c: &mut Collector<'_>, raw: Option<RawRedFlags>) -> RedFlags 
     let Some(raw) = raw else {
         return RedFlags::default();
     };
-    let mut ids = IdRegistry::default();
-    let mut rules = Vec::with_capacity(raw.rule.len());
-    for rule in raw.rule {
-        let rule = rule.into_inner();
-        ids.register(c, &rule.id);
-        require_text(c, &rule.title, "title");
-        if rule.all.is_empty() {
-            c.error(rule.id.span(), Problem::EmptyText("all"));
-        }
-        let groups = rule
-            .all
-            .into_iter()
-            .map(|group| {
-                if group.get_ref().is_empty() {
-                    c.error(group.span(), Problem::EmptyText("red-flag group"));
-                }
-                let terms = group.into_inner();
-                for term in &terms {
-                    if normalise(term.get_ref()).is_empty() {
-                        c.error(
-                            term.span(),
-                            Problem::NoMatchableWords(term.get_ref().clone()),
-                        );
-                    }
-                }
-                terms.into_iter().map(Spanned::into_inner).collect()
+    let class_names: Vec<String> = raw.classes.keys().map(|k| k.get_ref().clone()).collect();
+    let classes = check_classes(c, raw.classes, &class_names);
+    let mut terms = |list: Vec<Spanned<String>>| -> Vec<String> {
+        list.into_iter()
+            .map(|term| {
+                check_safety_term(c, &term, &class_names);
+                term.into_inner()
             })
-            .collect();
-        rules.push(RedFlagRule {
-            id: rule.id.into_inner(),
-            title: rule.title.into_inner(),
-            groups,
-            advice: rule.advice.map(Spanned::into_inner),
-        });
-    }
+            .collect()
+    };
+    let cues = Cues {
+        report: terms(raw.cues.report),
+        now: terms(raw.cues.now),
+        question: terms(raw.cues.question),
+        past: terms(raw.cues.past),
+        habitual: terms(raw.cues.habitual),
+        ignore: terms(raw.cues.ignore),
+        distress: terms(raw.cues.distress),
+    };
+    let mut ids = IdRegistry::default();
+    let rules = raw
+        .rule
+        .into_iter()
+        .map(|rule| check_rule(c, rule.into_inner(), &mut ids, &class_names))
+        .collect();
     RedFlags {
         guard: raw.guard.into_iter().map(Spanned::into_inner).collect(),
+        classes,
+        cues,
         rules,
+    }
+}
+
+fn check_classes(
+    c: &mut Collector<'_>,
+    raw: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+    class_names: &[String],
+) -> Vec<WordClass> {
+    raw.into_iter()
+        .map(|(name, terms)| {
+            if !is_kebab_case(name.get_ref()) {
+                c.error(name.span(), Problem::MalformedId(name.get_ref().clone()));
+            }
+            if terms.is_empty() {
+                c.error(name.span(), Problem::EmptyText("word class"));
+            }
+            for term in &terms {
+                if class_references(term.get_ref()).next().is_some() {
+                    c.error(term.span(), Problem::NestedClass(name.get_ref().clone()));
+                } else {
+                    check_safety_term(c, term, class_names);
+                }
+            }
+            WordClass {
+                name: name.into_inner(),
+                terms: terms.into_iter().map(Spanned::into_inner).collect(),
+            }
+        })
+        .collect()
+}
+
+fn check_rule(
+    c: &mut Collector<'_>,
+    rule: RawRule,
+    ids: &mut IdRegistry,
+    class_names: &[String],
+) -> RedFlagRule {
+    ids.register(c, &rule.id);
+    require_text(c, &rule.title, "title");
+    if !is_kebab_case(rule.category.get_ref()) {
+        c.error(
+            rule.category.span(),
+            Problem::MalformedId(rule.category.get_ref().clone()),
+        );
+    }
+    let tier = Tier::parse(rule.tier.get_ref()).unwrap_or_else(|| {
+        c.error(
+            rule.tier.span(),
+            Problem::UnknownValue {
+                field: "tier",
+                found: rule.tier.get_ref().clone(),
+                expected: "urgent, emergency, crisis",
+            },
+        );
+        Tier::Emergency
+    });
+    let when = rule.when.as_ref().map_or(When::default(), |when| {
+        When::parse(when.get_ref()).unwrap_or_else(|| {
+            c.error(
+                when.span(),
+                Problem::UnknownValue {
+                    field: "when",
+                    found: when.get_ref().clone(),
+                    expected: "report, unless-past, always",
+                },
+            );
+            When::default()
+        })
+    });
+    if rule.all.is_empty() {
+        c.error(rule.id.span(), Problem::EmptyText("all"));
+    }
+    let groups = rule
+        .all
+        .into_iter()
+        .map(|group| {
+            if group.get_ref().is_empty() {
+                c.error(group.span(), Problem::EmptyText("red-flag group"));
+            }
+            let terms = group.into_inner();
+            for term in &terms {
+                check_safety_term(c, term, class_names);
+            }
+            terms.into_iter().map(Spanned::into_inner).collect()
+        })
+        .collect();
+    RedFlagRule {
+        id: rule.id.into_inner(),
+        title: rule.title.into_inner(),
+        category: rule.category.into_inner(),
+        tier,
+        when,
+        groups,
+        advice: rule.advice.map(Spanned::into_inner),
+    }
+}
+
+/// The `<name>` class references in a safety term.
+fn class_references(term: &str) -> impl Iterator<Item = &str> {
+    term.split_whitespace()
+        .filter_map(|piece| piece.strip_prefix('<')?.strip_suffix('>'))
+}
+
+/// Reports a safety term with nothing to match or a reference to an undefined class.
+fn check_safety_term(c: &mut Collector<'_>, term: &Spanned<String>, class_names: &[String]) {
+    let text = term.get_ref().trim_start();
+    let mut has_words = !normalise(
+        &text
+            .strip_prefix('^')
+            .unwrap_or(text)
+            .split_whitespace()
+            .filter(|piece| !piece.starts_with('<'))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+    .is_empty();
+    for name in class_references(term.get_ref()) {
+        has_words = true;
+        if !class_names.iter().any(|defined| defined == name) {
+            c.error(
+                term.span(),
+                Problem::UnknownClass {
+                    name: name.to_string(),
+                    defined: if class_names.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        class_names.join(", ")
+                    },
+                },
+            );
+        }
+    }
+    if !has_words {
+        c.error(
+            term.span(),
+            Problem::NoMatchableWords(term.get_ref().clone()),
+        );
     }
 }
 

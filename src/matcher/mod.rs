@@ -1,6 +1,7 @@
 //! Routing a message to an outcome: emergency, one answer, "did you mean", or no match.
 //!
-//! Red flags are checked first and nothing overrides them. Otherwise the message is turned
+//! Safety rules are read first and nothing overrides them; a message that may report danger
+//! without firing a rule is marked for the safety-net line. Otherwise the message is turned
 //! into terms (normalised, stop words dropped, stemmed, typos corrected against the FAQ's
 //! vocabulary, synonyms and phrases rewritten) and each entry is scored by how much of the
 //! question it explains and how much of its closest phrasing the question covers, both
@@ -10,9 +11,9 @@ mod index;
 
 use std::fmt;
 
-use crate::faq::{Faq, Thresholds};
+use crate::faq::{Faq, Thresholds, Tier};
 use crate::fuzzy::MessageCorrector;
-use crate::red_flags::RedFlagDetector;
+use crate::safety::{Assessment, SafetyDetector};
 use crate::text::{normalise, Analyzer, Token};
 pub use index::SynonymHit;
 use index::{Index, TermId};
@@ -31,7 +32,7 @@ pub enum Outcome {
     Suggest,
     /// Nothing fits.
     NoMatch,
-    /// The message describes symptoms that need urgent care.
+    /// A safety rule fired: a crisis, an emergency or urgent symptoms (see [`Decision::tier`]).
     Emergency,
 }
 
@@ -65,8 +66,12 @@ pub struct Decision {
     pub suggestions: Vec<usize>,
     /// Confidence of the best entry, in [0, 1] (1 for emergencies).
     pub confidence: f32,
-    /// The red-flag rules that fired, for `Emergency`.
+    /// The safety rules that fired, for `Emergency`.
     pub red_flags: Vec<usize>,
+    /// The most serious tier among them, for `Emergency`.
+    pub tier: Option<Tier>,
+    /// Not an emergency, but the message may report danger: the reply carries the safety-net line.
+    pub safety_net: bool,
 }
 
 /// One scored entry.
@@ -95,6 +100,8 @@ pub struct Explanation {
     pub terms: Vec<(String, f32, bool)>,
     /// The best candidates with their entry ids.
     pub candidates: Vec<(String, Candidate)>,
+    /// What the safety rules saw: cues, rules whose words were present, and why they fired or not.
+    pub safety: Assessment,
     /// The decision.
     pub decision: Decision,
 }
@@ -114,7 +121,7 @@ struct Query {
 pub struct Matcher {
     analyzer: Analyzer,
     index: Index,
-    red_flags: RedFlagDetector,
+    safety: SafetyDetector,
     thresholds: Thresholds,
     ids: Vec<String>,
 }
@@ -125,12 +132,12 @@ impl Matcher {
     pub fn new(faq: &Faq) -> Self {
         let analyzer = Analyzer::default();
         let index = Index::new(faq, &analyzer);
-        let red_flags = RedFlagDetector::new(&faq.red_flags, &analyzer);
+        let safety = SafetyDetector::new(&faq.red_flags, &analyzer);
         let ids = faq.entries.iter().map(|e| e.id.clone()).collect();
         Self {
             analyzer,
             index,
-            red_flags,
+            safety,
             thresholds: faq.thresholds,
             ids,
         }
@@ -145,7 +152,7 @@ impl Matcher {
     /// Decides what to do with `message`.
     #[must_use]
     pub fn decide(&self, message: &str) -> Decision {
-        self.run(message).1
+        self.run(message).2
     }
 
     /// Every entry that shares a term with `message`, best first, ignoring red flags.
@@ -164,7 +171,7 @@ impl Matcher {
     /// Decides and shows the working.
     #[must_use]
     pub fn explain(&self, message: &str) -> Explanation {
-        let (query, decision, candidates) = self.run(message);
+        let (query, safety, decision, candidates) = self.run(message);
         Explanation {
             normalised: normalise(message),
             corrections: query.corrections,
@@ -175,27 +182,33 @@ impl Matcher {
                 .take(5)
                 .map(|c| (self.ids[c.entry].clone(), c))
                 .collect(),
+            safety,
             decision,
         }
     }
 
-    fn run(&self, message: &str) -> (Query, Decision, Vec<Candidate>) {
+    fn run(&self, message: &str) -> (Query, Assessment, Decision, Vec<Candidate>) {
         let tokens = self.analyzer.tokens(message);
-        let fired = self.red_flags.fired(&tokens);
+        let safety = self.safety.assess(&tokens);
         let query = self.query(&tokens);
         let candidates = self.score(&query);
-        let decision = if fired.is_empty() {
-            self.decide_from(&candidates)
-        } else {
+        let decision = if safety.tier.is_some() {
             Decision {
                 outcome: Outcome::Emergency,
                 entry: None,
                 suggestions: Vec::new(),
                 confidence: 1.0,
-                red_flags: fired,
+                red_flags: safety.fired.clone(),
+                tier: safety.tier,
+                safety_net: false,
+            }
+        } else {
+            Decision {
+                safety_net: safety.safety_net,
+                ..self.decide_from(&candidates)
             }
         };
-        (query, decision, candidates)
+        (query, safety, decision, candidates)
     }
 
     /// Corrects typos, rewrites synonyms and phrases, and weighs the resulting terms.
@@ -349,6 +362,8 @@ impl Matcher {
             suggestions: Vec::new(),
             confidence: best,
             red_flags: Vec::new(),
+            tier: None,
+            safety_net: false,
         };
         if best >= t.answer && best - runner_up >= t.margin && covered >= MIN_COVERAGE_TO_ANSWER {
             decision.outcome = Outcome::Answer;
@@ -415,6 +430,7 @@ impl fmt::Display for Explanation {
             .map(|(t, w, known)| format!("{t} ({w:.2}{})", if *known { "" } else { ", unknown" }))
             .collect();
         writeln!(f, "terms: {}", list_or_none(&terms))?;
+        writeln!(f, "{}", self.safety)?;
         writeln!(f, "candidates:")?;
         for (id, c) in &self.candidates {
             writeln!(
@@ -451,6 +467,9 @@ mod tests {
 [texts]
 disclaimer = "General information only."
 emergency = "Call your local emergency number."
+urgent = "Contact your clinic today."
+crisis = "Call a crisis line."
+safety_net = "If this is happening now, get help."
 no_match = "No idea."
 
 [synonyms]
@@ -461,6 +480,8 @@ cost = ["price", "expensive"]
 [[red_flags.rule]]
 id = "chest"
 title = "Chest pain"
+category = "breathing-chest"
+tier = "emergency"
 all = [["chest pain"]]
 
 [[entry]]
@@ -584,6 +605,7 @@ answer = "Ask your prescriber."
         let decision = matcher.decide("how much does it cost, I have chest pain");
         assert_eq!(decision.outcome, Outcome::Emergency);
         assert_eq!(decision.red_flags, [0]);
+        assert_eq!(decision.tier, Some(Tier::Emergency));
         assert_eq!(decision.entry, None);
     }
 }

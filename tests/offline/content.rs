@@ -72,13 +72,40 @@ fn no_text_overclaims_or_gives_personal_advice() {
 
 #[test]
 fn emergency_guidance_is_region_neutral() {
-    let emergency = shipped_faq().texts.emergency;
-    for number in ["911", "999", "112", "000"] {
-        assert!(emergency.contains(number), "emergency text lacks {number}");
+    let texts = shipped_faq().texts;
+    for (name, text) in [
+        ("emergency", &texts.emergency),
+        ("urgent", &texts.urgent),
+        ("crisis", &texts.crisis),
+    ] {
+        for number in ["911", "999", "112", "000", "111 in New Zealand"] {
+            assert!(text.contains(number), "{name} text lacks {number}");
+        }
+    }
+    for (name, text) in [
+        ("emergency", &texts.emergency),
+        ("urgent", &texts.urgent),
+        ("crisis", &texts.crisis),
+        ("safety_net", &texts.safety_net),
+        ("disclaimer", &texts.disclaimer),
+    ] {
+        // 111 is England's non-emergency line and New Zealand's emergency number: never bare.
+        for (at, _) in text.match_indices("111") {
+            let qualified =
+                text[at..].starts_with("111 in New Zealand") || text[..at].ends_with("NHS ");
+            assert!(qualified, "{name} text gives 111 without saying where");
+        }
+    }
+    for line in ["988", "Canada", "116 123", "findahelpline.com"] {
+        assert!(texts.crisis.contains(line), "crisis text lacks {line}");
+        assert!(
+            texts.safety_net.contains(line),
+            "safety-net line lacks {line}"
+        );
     }
     assert!(
-        !emergency.contains("111"),
-        "111 is not an emergency number everywhere"
+        texts.disclaimer.contains("emergency number"),
+        "the disclaimer carries one emergency sentence"
     );
 }
 

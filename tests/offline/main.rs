@@ -3,13 +3,13 @@
 
 mod cli;
 mod content;
-mod emergencies;
 #[path = "../common/hostile.rs"]
 mod hostile;
 #[path = "../common/lcg.rs"]
 mod lcg;
 mod replies;
 mod robustness;
+mod safety;
 mod stackfaq;
 mod validation;
 

@@ -1,6 +1,6 @@
 //! The disclaimer invariant: every reply path carries the disclaimer and fits a Discord message.
 
-use prolobot::faq::Faq;
+use prolobot::faq::{Faq, Tier};
 use prolobot::matcher::{Decision, Matcher, Outcome};
 use prolobot::reply::{Composer, Reply, ReplyKind, MESSAGE_LIMIT};
 use proptest::prelude::*;
@@ -43,6 +43,13 @@ fn every_reply(faq: &Faq) -> Vec<Reply> {
     let rules: Vec<_> = faq.red_flags.rules.iter().collect();
     replies.extend(rules.iter().map(|r| composer.emergency(&[r])));
     replies.push(composer.emergency(&rules));
+    let matcher = Matcher::new(faq);
+    let net = matcher.decide("is it normal to get a fever after prolo");
+    assert!(net.safety_net, "a risk question earns the safety-net line");
+    replies.push(composer.decision(&net));
+    let lone_net = matcher.decide("feeling hopeless");
+    assert_eq!(lone_net.outcome, Outcome::NoMatch);
+    replies.push(composer.decision(&lone_net));
     replies
 }
 
@@ -55,6 +62,7 @@ fn every_reply_path_carries_the_disclaimer() {
         ReplyKind::Suggestions,
         ReplyKind::NoMatch,
         ReplyKind::Emergency,
+        ReplyKind::SafetyNet,
         ReplyKind::Notice,
         ReplyKind::Error,
     ] {
@@ -79,6 +87,8 @@ fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
             suggestions: vec![],
             confidence: 0.9,
             red_flags: vec![],
+            tier: None,
+            safety_net: false,
         },
         Decision {
             outcome: Outcome::Suggest,
@@ -86,6 +96,8 @@ fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
             suggestions: vec![1, 2],
             confidence: 0.4,
             red_flags: vec![],
+            tier: None,
+            safety_net: false,
         },
         Decision {
             outcome: Outcome::NoMatch,
@@ -93,6 +105,8 @@ fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
             suggestions: vec![],
             confidence: 0.0,
             red_flags: vec![],
+            tier: None,
+            safety_net: false,
         },
         Decision {
             outcome: Outcome::Emergency,
@@ -100,20 +114,116 @@ fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
             suggestions: vec![],
             confidence: 1.0,
             red_flags: vec![0],
+            tier: Some(faq.red_flags.rules[0].tier),
+            safety_net: false,
         },
     ];
     for decision in &decisions {
         assert_carries_disclaimer(&faq, &composer.decision(decision));
+        let with_net = Decision {
+            safety_net: true,
+            ..decision.clone()
+        };
+        let reply = composer.decision(&with_net);
+        assert_carries_disclaimer(&faq, &reply);
+        if decision.outcome != Outcome::Emergency {
+            assert!(
+                reply
+                    .text()
+                    .starts_with(&format!("⚠️ {}", faq.texts.safety_net.trim())),
+                "the safety-net line comes first: {}",
+                reply.text()
+            );
+        }
     }
+}
+
+#[test]
+fn a_safety_net_answer_keeps_the_faq_answer_below_the_line() {
+    let faq = shipped_faq();
+    let composer = Composer::new(&faq);
+    let decision = Decision {
+        outcome: Outcome::Answer,
+        entry: Some(0),
+        suggestions: vec![],
+        confidence: 0.9,
+        red_flags: vec![],
+        tier: None,
+        safety_net: true,
+    };
+    let reply = composer.decision(&decision);
+    assert_eq!(reply.kind(), ReplyKind::Answer);
+    assert_eq!(reply.entry_id(), Some(faq.entries[0].id.as_str()));
+    assert!(reply.text().contains(faq.entries[0].title.trim()));
+    let no_match = composer.decision(&Decision {
+        outcome: Outcome::NoMatch,
+        entry: None,
+        ..decision
+    });
+    assert_eq!(no_match.kind(), ReplyKind::SafetyNet);
+    assert!(!no_match.text().contains(faq.texts.no_match.trim()));
+}
+
+#[test]
+fn each_tier_leads_with_its_own_guidance() {
+    let faq = shipped_faq();
+    let matcher = Matcher::new(&faq);
+    let composer = Composer::new(&faq);
+    let cases = [
+        (
+            "i just want to die, i cant do this anymore",
+            Tier::Crisis,
+            "💛",
+            &faq.texts.crisis,
+        ),
+        (
+            "took way more of my pain pills than i should have",
+            Tier::Crisis,
+            "💛",
+            &faq.texts.crisis,
+        ),
+        (
+            "my husband collapsed and wont wake up",
+            Tier::Emergency,
+            "🚨",
+            &faq.texts.emergency,
+        ),
+        (
+            "fever since my injection yesterday",
+            Tier::Urgent,
+            "⚠️",
+            &faq.texts.urgent,
+        ),
+    ];
+    for (message, tier, mark, text) in cases {
+        let decision = matcher.decide(message);
+        assert_eq!(decision.tier, Some(tier), "{message}");
+        let reply = composer.decision(&decision);
+        assert_eq!(reply.kind(), ReplyKind::Emergency);
+        assert!(
+            reply.text().starts_with(&format!("{mark} {}", text.trim())),
+            "{message}: {}",
+            reply.text()
+        );
+    }
+    let overdose =
+        composer.decision(&matcher.decide("took way more of my pain pills than i should have"));
+    assert!(
+        overdose.text().contains("even if you feel fine"),
+        "{}",
+        overdose.text()
+    );
 }
 
 #[test]
 fn emergency_guidance_comes_first_and_without_faq_content() {
     let faq = shipped_faq();
     let matcher = Matcher::new(&faq);
-    let decision =
-        matcher.decide("had prolo yesterday, now a fever and the knee is hot and swollen");
+    let decision = matcher.decide(
+        "had prolo yesterday, now a fever, the knee is hot and swollen and I feel confused",
+    );
     assert_eq!(decision.outcome, Outcome::Emergency);
+    assert_eq!(decision.tier, Some(Tier::Emergency), "sepsis signs");
     let reply = Composer::new(&faq).decision(&decision);
     assert!(reply.text().starts_with("🚨"), "{}", reply.text());
     assert!(reply.text().contains("emergency"), "{}", reply.text());

@@ -74,6 +74,9 @@ fn faq(pairs: &[Pair]) -> Faq {
         texts: Texts {
             disclaimer: "General information only.".into(),
             emergency: "x".into(),
+            urgent: "x".into(),
+            crisis: "x".into(),
+            safety_net: "x".into(),
             no_match: "x".into(),
             contact: None,
         },

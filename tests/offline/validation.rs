@@ -8,6 +8,9 @@ const VALID: &str = r#"reviewed = 2026-11-25
 [texts]
 disclaimer = "General information only, not medical advice."
 emergency = "Call your local emergency number now."
+urgent = "See a doctor today."
+crisis = "Call a crisis line or your local emergency number now."
+safety_net = "If this is happening now, get help now."
 no_match = "I don't know that one."
 
 [synonyms]
@@ -19,6 +22,8 @@ guard = ["ever"]
 [[red_flags.rule]]
 id = "infection"
 title = "Infection"
+category = "infection"
+tier = "urgent"
 all = [["fever"], ["swollen"]]
 
 [[entry]]
@@ -66,7 +71,7 @@ fn syntax_error_is_positioned() {
     let found = errors(&broken("title = \"What is it?\"", "title = \"What is it?"));
     assert_eq!(found.len(), 1, "{found:?}");
     // The string runs to the end of the line, where the parser notices it is not closed.
-    assert_eq!((found[0].0, found[0].1), (21, 21), "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (26, 21), "{found:?}");
     assert!(matches!(found[0].2, Problem::Syntax(_)));
 }
 
@@ -77,7 +82,7 @@ fn unknown_field_in_an_entry_is_positioned() {
         "keywords = [\"definition\"]\nanswr = \"typo\"",
     ));
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].0, 24, "{found:?}");
+    assert_eq!(found[0].0, 29, "{found:?}");
     assert!(
         matches!(&found[0].2, Problem::Syntax(m) if m.contains("answr")),
         "{found:?}"
@@ -105,11 +110,11 @@ fn duplicate_entry_id_names_the_first_line() {
     let found = errors(&broken("id = \"how-much\"", "id = \"what-is-it\""));
     assert!(
         found.contains(&(
-            29,
+            34,
             6,
             Problem::DuplicateId {
                 id: "what-is-it".into(),
-                first_line: 20
+                first_line: 25
             }
         )),
         "{found:?}"
@@ -122,13 +127,13 @@ fn malformed_id_is_positioned() {
         &broken("id = \"how-much\"", "id = \"How_Much\"")
             .replace("related = [\"how-much\"]", "related = []"),
     );
-    assert_eq!(found, [(29, 6, Problem::MalformedId("How_Much".into()))]);
+    assert_eq!(found, [(34, 6, Problem::MalformedId("How_Much".into()))]);
 }
 
 #[test]
 fn empty_answer_is_positioned() {
     let found = errors(&broken("answer = \"It varies.\"", "answer = \"  \""));
-    assert_eq!(found, [(33, 10, Problem::EmptyText("answer"))]);
+    assert_eq!(found, [(38, 10, Problem::EmptyText("answer"))]);
 }
 
 #[test]
@@ -140,8 +145,8 @@ fn too_few_and_empty_questions_are_positioned() {
     assert_eq!(
         found,
         [
-            (32, 13, Problem::TooFewQuestions { min: 3, found: 2 }),
-            (32, 23, Problem::EmptyText("question"))
+            (37, 13, Problem::TooFewQuestions { min: 3, found: 2 }),
+            (37, 23, Problem::EmptyText("question"))
         ]
     );
 }
@@ -154,7 +159,7 @@ fn unknown_related_id_is_positioned() {
     ));
     assert_eq!(
         found,
-        [(26, 12, Problem::UnknownRelated("how-mutch".into()))]
+        [(31, 12, Problem::UnknownRelated("how-mutch".into()))]
     );
 }
 
@@ -163,7 +168,7 @@ fn medical_entry_without_sources_is_positioned() {
     let found = errors(&broken("sources = [\"Someone 2020\"]\n", ""));
     assert_eq!(
         found,
-        [(20, 6, Problem::MissingSources("what-is-it".into()))]
+        [(25, 6, Problem::MissingSources("what-is-it".into()))]
     );
 }
 
@@ -176,7 +181,7 @@ fn variant_under_two_canonical_terms_is_positioned() {
     assert_eq!(
         found,
         [(
-            10,
+            13,
             10,
             Problem::ConflictingSynonym {
                 variant: "Glucose".into(),
@@ -204,7 +209,7 @@ fn answer_too_long_for_a_discord_message_is_positioned() {
         &format!("answer = \"{long}\""),
     ));
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!((found[0].0, found[0].1), (33, 10));
+    assert_eq!((found[0].0, found[0].1), (38, 10));
     assert!(
         matches!(found[0].2, Problem::AnswerTooLong { limit: 2000, .. }),
         "{found:?}"
@@ -215,7 +220,7 @@ fn answer_too_long_for_a_discord_message_is_positioned() {
 fn bad_thresholds_are_positioned() {
     let found = errors(&format!("{VALID}\n[matching]\nanswer_threshold = 1.5\n"));
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!((found[0].0, found[0].1), (37, 20));
+    assert_eq!((found[0].0, found[0].1), (42, 20));
 }
 
 #[test]
@@ -224,7 +229,7 @@ fn red_flag_rule_problems_are_positioned() {
         "all = [[\"fever\"], [\"swollen\"]]",
         "all = [[\"fever\"], []]",
     ));
-    assert_eq!(found, [(17, 19, Problem::EmptyText("red-flag group"))]);
+    assert_eq!(found, [(22, 19, Problem::EmptyText("red-flag group"))]);
 }
 
 #[test]
@@ -237,7 +242,7 @@ fn every_problem_is_reported_in_one_run() {
     .replace("id = \"how-much\"", "id = \"what-is-it\"");
     let found = errors(&source);
     let lines: Vec<usize> = found.iter().map(|f| f.0).collect();
-    assert_eq!(lines, [4, 26, 29], "{found:?}");
+    assert_eq!(lines, [4, 31, 34], "{found:?}");
 }
 
 #[test]
@@ -247,10 +252,53 @@ fn an_example_question_in_two_entries_is_only_a_warning() {
     let warning = &loaded.warnings[0];
     assert_eq!(
         (warning.line, warning.column, warning.severity),
-        (32, 39, Severity::Warning)
+        (37, 39, Severity::Warning)
     );
     assert_eq!(
         warning.problem,
         Problem::DuplicateQuestion("what-is-it".into())
+    );
+}
+
+#[test]
+fn safety_rule_mistakes_are_positioned_in_plain_words() {
+    let found = errors(&broken("tier = \"urgent\"", "tier = \"urgant\""));
+    assert_eq!(
+        found,
+        [(
+            21,
+            8,
+            Problem::UnknownValue {
+                field: "tier",
+                found: "urgant".into(),
+                expected: "urgent, emergency, crisis",
+            }
+        )]
+    );
+    let found = errors(&broken("[\"swollen\"]]", "[\"<swelling> knee\"]]"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (22, 20));
+    assert!(
+        found[0]
+            .2
+            .to_string()
+            .contains("`<swelling>` is not a word class"),
+        "{}",
+        found[0].2
+    );
+    let with_class = broken(
+        "guard = [\"ever\"]",
+        "guard = [\"ever\"]\nclasses = { swell = [\"swollen\", \"<puffy>\"] }",
+    );
+    let found = errors(&with_class);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].2, Problem::NestedClass("swell".into()));
+    let missing_texts = broken("urgent = \"See a doctor today.\"\n", "");
+    let diagnostics = Faq::from_toml_str(&missing_texts).expect_err("urgent text is required");
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.problem.to_string().contains("urgent")),
+        "{diagnostics:?}"
     );
 }

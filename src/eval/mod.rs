@@ -4,10 +4,15 @@
 //! message) and `expect` (an entry id, `emergency` or `no_match`). An id case is right when it
 //! is answered with that id; an emergency case when it is flagged; a no-match case when it is
 //! not answered (no match, or a "did you mean" that leaves the choice to the user).
+//! Safety sets (`[[report]]` and `[[lookalike]]`) are run by [`SafetyReport`].
+
+mod safety;
 
 use std::fmt;
 
 use serde::Deserialize;
+
+pub use safety::{Lookalike, Report, SafetyReport, SafetyResult, SafetySet};
 
 use crate::faq::Faq;
 use crate::matcher::{Matcher, Outcome};
@@ -38,7 +43,7 @@ pub enum EvalError {
     #[error("not a valid eval file: {0}")]
     Parse(#[from] toml::de::Error),
     /// A case expects an id the FAQ does not have.
-    #[error("case {index} expects `{expect}`, which is neither an entry id of the FAQ nor emergency/no_match")]
+    #[error("case {index} expects `{expect}`, which is not an entry id of the FAQ, emergency or no_match (or, in a safety set, a tier: urgent, emergency, crisis)")]
     UnknownLabel {
         /// 1-based case number.
         index: usize,

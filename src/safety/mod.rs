@@ -1,0 +1,561 @@
+//! Safety detection: crises, emergencies and urgent symptoms, read before any FAQ matching and
+//! never overridden by it.
+//!
+//! The rules, their word classes and their cues live in `faq.toml` (`[red_flags]`). A message
+//! is read in four steps:
+//! 1. its words become rule words (typos corrected towards the rules' own words, never from
+//!    common English or the guard list);
+//! 2. figures of speech and negated symptoms (`ignore` cues: "dying to know", "no fever") are
+//!    removed, matched word for word;
+//! 3. the frame is read from the cues: is this a report of something happening (report and
+//!    "now" cues) or a question about a risk, something long ago, or a habit?
+//! 4. a rule fires when each of its groups has a term in the message and the frame allows it
+//!    (see [`When`]). A rule whose words are all present but which the frame holds back, and
+//!    any distress cue, earn the safety-net line instead of silence.
+
+mod pattern;
+
+use std::ops::Range;
+
+use crate::faq::{RedFlags, Tier, When};
+use crate::fuzzy::{FuzzyIndex, MessageCorrector};
+use crate::text::{Analyzer, Token};
+use pattern::{Compiler, Message, Pattern, WordId};
+
+/// What the detector found in one message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assessment {
+    /// Indices of the rules that fired.
+    pub fired: Vec<usize>,
+    /// The most serious tier among them.
+    pub tier: Option<Tier>,
+    /// No rule fired, but the message may report danger: a rule's words were all there and
+    /// the frame held it back, or a distress cue was found.
+    pub safety_net: bool,
+    /// How the message reads.
+    pub frame: Frame,
+    /// Every rule whose words were all present, fired or held back, with the words that matched.
+    pub evidence: Vec<Evidence>,
+    /// The cues found, as (kind, words as typed).
+    pub cues: Vec<(CueKind, String)>,
+}
+
+/// How a message reads: a report of something happening, or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// Report cues (one each) plus "now" cues (two each).
+    pub report: u32,
+    /// Question cues.
+    pub question: u32,
+    /// A "now" cue was found: it outweighs past and habitual cues.
+    pub now: bool,
+    /// A past or second-hand cue was found.
+    pub past: bool,
+    /// A habitual cue was found.
+    pub habitual: bool,
+}
+
+impl Frame {
+    /// Why a rule with this `when` is held back, or `None` when it may fire.
+    #[must_use]
+    pub fn holds_back(&self, when: When) -> Option<HeldBack> {
+        let past = !self.now && self.past;
+        match when {
+            When::Always => None,
+            When::UnlessPast => past.then_some(HeldBack::Past),
+            When::Report if past => Some(HeldBack::Past),
+            When::Report if !self.now && self.habitual => Some(HeldBack::Habitual),
+            When::Report => (self.question > self.report).then_some(HeldBack::Question),
+        }
+    }
+}
+
+/// Why a rule whose words were all present did not fire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldBack {
+    /// The message asks about a risk rather than reporting it.
+    Question,
+    /// The message speaks of something long ago or second-hand.
+    Past,
+    /// The message speaks of a habit ("whenever I see a needle").
+    Habitual,
+}
+
+impl HeldBack {
+    /// A short explanation for `explain` output.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Question => "reads as a question about a risk",
+            Self::Past => "speaks of the past or of someone else's story",
+            Self::Habitual => "speaks of a habit, not an event",
+        }
+    }
+}
+
+/// A rule whose words were all in the message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// The rule's index.
+    pub rule: usize,
+    /// The rule's id.
+    pub id: String,
+    /// The rule's category.
+    pub category: String,
+    /// The rule's tier.
+    pub tier: Tier,
+    /// The message words that matched, one string per group, as typed.
+    pub words: Vec<String>,
+    /// Why it did not fire, if it did not.
+    pub held_back: Option<HeldBack>,
+}
+
+/// The kinds of cue, as named in `[red_flags.cues]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CueKind {
+    /// A report of something happening.
+    Report,
+    /// Happening now.
+    Now,
+    /// A question about a risk.
+    Question,
+    /// Long ago or second-hand.
+    Past,
+    /// A habit.
+    Habitual,
+    /// A figure of speech or negated symptom, removed.
+    Ignore,
+    /// Distress.
+    Distress,
+}
+
+impl CueKind {
+    /// The name used in `faq.toml`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Report => "report",
+            Self::Now => "now",
+            Self::Question => "question",
+            Self::Past => "past",
+            Self::Habitual => "habitual",
+            Self::Ignore => "ignore",
+            Self::Distress => "distress",
+        }
+    }
+}
+
+impl std::fmt::Display for Assessment {
+    /// The safety part of `prolobot explain` and `/faqmod test`: tier, rules with the words
+    /// that fired them, rules held back and why, and the cues found.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tier = self.tier.map_or("none", Tier::as_str);
+        let net = if self.safety_net {
+            " (safety-net line)"
+        } else {
+            ""
+        };
+        writeln!(f, "safety: {tier}{net}")?;
+        for evidence in &self.evidence {
+            let status = evidence.held_back.map_or_else(
+                || "fired".to_string(),
+                |why| format!("held back: {}", why.as_str()),
+            );
+            writeln!(
+                f,
+                "  rule {} ({} {}): {} [{}]",
+                evidence.id,
+                evidence.tier,
+                evidence.category,
+                status,
+                evidence.words.join(" + ")
+            )?;
+        }
+        let cues: Vec<String> = self
+            .cues
+            .iter()
+            .map(|(kind, words)| format!("{}: {words}", kind.as_str()))
+            .collect();
+        let frame = self.frame;
+        write!(
+            f,
+            "  cues: {} (report {}, question {}{}{}{})",
+            if cues.is_empty() {
+                "none".to_string()
+            } else {
+                cues.join(", ")
+            },
+            frame.report,
+            frame.question,
+            if frame.now { ", now" } else { "" },
+            if frame.past { ", past" } else { "" },
+            if frame.habitual { ", habitual" } else { "" },
+        )
+    }
+}
+
+struct Rule {
+    id: String,
+    category: String,
+    groups: Vec<Vec<Pattern>>,
+    tier: Tier,
+    when: When,
+}
+
+/// The FAQ's safety rules and cues, compiled.
+pub struct SafetyDetector {
+    rules: Vec<Rule>,
+    /// Cue patterns by kind, ignore first.
+    cues: Vec<(CueKind, Vec<Pattern>)>,
+    words: std::collections::HashMap<String, WordId>,
+    typed_forms: std::collections::HashMap<String, WordId>,
+    guard: std::collections::HashSet<String>,
+    fuzzy: FuzzyIndex,
+}
+
+impl std::fmt::Debug for SafetyDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SafetyDetector")
+            .field("rules", &self.rules.len())
+            .field("words", &self.words.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SafetyDetector {
+    /// Compiles the FAQ's rules and cues.
+    #[must_use]
+    pub fn new(red_flags: &RedFlags, analyzer: &Analyzer) -> Self {
+        let mut compiler = Compiler::new(analyzer, &red_flags.classes);
+        let cues = &red_flags.cues;
+        let cues = vec![
+            (CueKind::Ignore, compiler.compile_exact(&cues.ignore)),
+            (CueKind::Report, compiler.compile_all(&cues.report)),
+            (CueKind::Now, compiler.compile_all(&cues.now)),
+            (CueKind::Question, compiler.compile_all(&cues.question)),
+            (CueKind::Past, compiler.compile_all(&cues.past)),
+            (CueKind::Habitual, compiler.compile_all(&cues.habitual)),
+            (CueKind::Distress, compiler.compile_all(&cues.distress)),
+        ];
+        let rules = red_flags
+            .rules
+            .iter()
+            .map(|rule| Rule {
+                id: rule.id.clone(),
+                category: rule.category.clone(),
+                groups: rule
+                    .groups
+                    .iter()
+                    .map(|group| compiler.compile_all(group))
+                    .collect(),
+                tier: rule.tier,
+                when: rule.when,
+            })
+            .collect();
+        let guard = red_flags
+            .guard
+            .iter()
+            .flat_map(|g| analyzer.tokens(g))
+            .map(|t| t.stem)
+            .collect();
+        let vocabulary = compiler.vocabulary;
+        let fuzzy = FuzzyIndex::new(vocabulary.typed_forms.keys().map(|w| (w.clone(), 1)));
+        Self {
+            rules,
+            cues,
+            words: vocabulary.stems,
+            typed_forms: vocabulary.typed_forms,
+            guard,
+            fuzzy,
+        }
+    }
+
+    /// Reads a message's tokens.
+    #[must_use]
+    pub fn assess(&self, tokens: &[Token]) -> Assessment {
+        let mut assessment = Assessment::default();
+        if self.rules.is_empty() && self.cues.iter().all(|(_, p)| p.is_empty()) {
+            return assessment;
+        }
+        let mut corrector = MessageCorrector::new(&self.fuzzy);
+        let mut message = Message::new(
+            tokens
+                .iter()
+                .map(|t| self.word_id(t, &mut corrector))
+                .collect(),
+        );
+        let words = |span: &Range<usize>| {
+            tokens[span.clone()]
+                .iter()
+                .map(|t| t.word.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut distress = false;
+        // Every pattern of a kind is found before anything is removed or counted.
+        let mut found: Vec<(CueKind, Vec<Range<usize>>)> = Vec::with_capacity(self.cues.len());
+        for (kind, patterns) in &self.cues {
+            if *kind != CueKind::Ignore && found.len() == 1 {
+                let ignored: Vec<Range<usize>> = found[0].1.clone();
+                message.blank(&ignored);
+            }
+            let mut spans = Vec::new();
+            for pattern in patterns {
+                let all = message.find_all(pattern);
+                if let Some(first) = all.first() {
+                    assessment.cues.push((*kind, words(first)));
+                }
+                spans.extend(all);
+            }
+            found.push((*kind, spans));
+        }
+        // A report cue inside a question cue ("i have" in "could i have") is part of the
+        // question; overlapping finds of one kind count once.
+        let questions: Vec<Range<usize>> = found
+            .iter()
+            .filter(|(kind, _)| *kind == CueKind::Question)
+            .flat_map(|(_, spans)| spans.iter().cloned())
+            .collect();
+        let frame = &mut assessment.frame;
+        for (kind, mut spans) in found {
+            if kind == CueKind::Report {
+                spans.retain(|s| {
+                    !questions
+                        .iter()
+                        .any(|q| q.start <= s.start && s.end <= q.end)
+                });
+            }
+            if spans.is_empty() {
+                continue;
+            }
+            let count = distinct(&mut spans);
+            match kind {
+                CueKind::Ignore => {}
+                CueKind::Report => frame.report += count,
+                CueKind::Now => {
+                    frame.report += 2 * count;
+                    frame.now = true;
+                }
+                CueKind::Question => frame.question += count,
+                CueKind::Past => frame.past = true,
+                CueKind::Habitual => frame.habitual = true,
+                CueKind::Distress => distress = true,
+            }
+        }
+        for (index, rule) in self.rules.iter().enumerate() {
+            let matched: Option<Vec<String>> = rule
+                .groups
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .find_map(|p| message.find(p))
+                        .map(|s| words(&s))
+                })
+                .collect();
+            let Some(matched) = matched else { continue };
+            let held_back = assessment.frame.holds_back(rule.when);
+            if held_back.is_none() {
+                assessment.fired.push(index);
+                assessment.tier = assessment.tier.max(Some(rule.tier));
+            }
+            assessment.evidence.push(Evidence {
+                rule: index,
+                id: rule.id.clone(),
+                category: rule.category.clone(),
+                tier: rule.tier,
+                words: matched,
+                held_back,
+            });
+        }
+        assessment.safety_net =
+            assessment.fired.is_empty() && (distress || !assessment.evidence.is_empty());
+        assessment
+    }
+
+    /// The rule word a token is (after typo correction), if any.
+    fn word_id(&self, token: &Token, corrector: &mut MessageCorrector<'_>) -> Option<WordId> {
+        if let Some(&id) = self.words.get(&token.stem) {
+            return Some(id);
+        }
+        if token.stop || token.common || self.guard.contains(&token.stem) {
+            return None;
+        }
+        corrector
+            .correct(&token.word)
+            .and_then(|word| self.typed_forms.get(word))
+            .copied()
+    }
+}
+
+/// Sorts spans and counts the groups of overlapping ones.
+fn distinct(spans: &mut [Range<usize>]) -> u32 {
+    spans.sort_unstable_by_key(|s| (s.start, s.end));
+    let mut count = 0;
+    let mut end = 0;
+    for span in spans.iter() {
+        if count == 0 || span.start >= end {
+            count += 1;
+            end = span.end;
+        } else {
+            end = end.max(span.end);
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faq::{Cues, RedFlagRule, WordClass};
+
+    fn rule(id: &str, tier: Tier, when: When, groups: &[&[&str]]) -> RedFlagRule {
+        RedFlagRule {
+            id: id.into(),
+            title: id.into(),
+            category: id.into(),
+            tier,
+            when,
+            groups: groups
+                .iter()
+                .map(|g| g.iter().map(|t| (*t).to_string()).collect())
+                .collect(),
+            advice: None,
+        }
+    }
+
+    fn strings(terms: &[&str]) -> Vec<String> {
+        terms.iter().map(|t| (*t).to_string()).collect()
+    }
+
+    fn detector() -> SafetyDetector {
+        let red_flags = RedFlags {
+            guard: strings(&["ever", "never"]),
+            classes: vec![
+                WordClass {
+                    name: "harm".into(),
+                    terms: strings(&["hurt", "kill", "harm"]),
+                },
+                WordClass {
+                    name: "self".into(),
+                    terms: strings(&["myself", "himself", "herself"]),
+                },
+            ],
+            cues: Cues {
+                report: strings(&["i have", "is this normal"]),
+                now: strings(&["since", "right now"]),
+                question: strings(&["can it", "how common", "is it normal"]),
+                past: strings(&["years ago"]),
+                habitual: strings(&["whenever"]),
+                ignore: strings(&["no fever", "dying to"]),
+                distress: strings(&["hopeless"]),
+            },
+            rules: vec![
+                rule(
+                    "infection",
+                    Tier::Urgent,
+                    When::Report,
+                    &[&["fever", "temperature"]],
+                ),
+                rule(
+                    "self-harm",
+                    Tier::Crisis,
+                    When::UnlessPast,
+                    &[&["<harm> <self>"]],
+                ),
+                rule("collapse", Tier::Emergency, When::Report, &[&["fainted"]]),
+            ],
+        };
+        SafetyDetector::new(&red_flags, &Analyzer::default())
+    }
+
+    fn assess(message: &str) -> Assessment {
+        detector().assess(&Analyzer::default().tokens(message))
+    }
+
+    #[test]
+    fn a_bare_statement_is_a_report() {
+        let found = assess("running a fevr since the shot");
+        assert_eq!((found.fired, found.tier), (vec![0], Some(Tier::Urgent)));
+        assert_eq!(assess("fever, knee swollen").tier, Some(Tier::Urgent));
+    }
+
+    #[test]
+    fn a_question_about_a_risk_gets_the_safety_net_not_a_tier() {
+        let found = assess("can it give you a fever? how common is that");
+        assert_eq!(found.tier, None);
+        assert!(found.safety_net);
+        assert_eq!(found.evidence[0].held_back, Some(HeldBack::Question));
+    }
+
+    #[test]
+    fn report_cues_outweigh_question_cues_on_a_tie() {
+        assert_eq!(
+            assess("I have a fever, is it normal?").tier,
+            Some(Tier::Urgent)
+        );
+        assert_eq!(
+            assess("fever since yesterday, can it be the prolo, how common is it?").tier,
+            Some(Tier::Urgent),
+            "a now cue counts two"
+        );
+    }
+
+    #[test]
+    fn past_and_habitual_hold_back_unless_now() {
+        assert_eq!(assess("fainted years ago at the dentist").tier, None);
+        assert_eq!(assess("whenever I see a needle I fainted").tier, None);
+        assert_eq!(
+            assess("I fainted years ago and again right now").tier,
+            Some(Tier::Emergency)
+        );
+    }
+
+    #[test]
+    fn crisis_rules_fire_on_questions_but_not_on_the_past() {
+        assert_eq!(
+            assess("can it be wrong that I want to hurt myself").tier,
+            Some(Tier::Crisis)
+        );
+        let past = assess("I used to harm myself years ago");
+        assert_eq!(past.tier, None);
+        assert!(past.safety_net);
+        assert_eq!(
+            assess("my brother says he'll kill himself").tier,
+            Some(Tier::Crisis)
+        );
+    }
+
+    #[test]
+    fn ignored_phrases_and_negations_are_removed_first() {
+        assert_eq!(assess("no fever, just sore").tier, None);
+        assert!(!assess("no fever, just sore").safety_net);
+        assert!(assess("dying to know the price").evidence.is_empty());
+    }
+
+    #[test]
+    fn overlapping_cues_count_once() {
+        let mut spans = vec![3..5, 0..2, 4..6, 1..2];
+        assert_eq!(distinct(&mut spans), 2);
+        assert_eq!(distinct(&mut []), 0);
+    }
+
+    #[test]
+    fn distress_alone_earns_the_safety_net() {
+        let found = assess("feeling hopeless about my knee");
+        assert_eq!(found.tier, None);
+        assert!(found.safety_net);
+        assert!(!assess("how much does it cost").safety_net);
+    }
+
+    #[test]
+    fn the_most_serious_tier_wins_and_common_words_are_not_corrected() {
+        let found = assess("fainted and now a fever, I want to hurt myself");
+        assert_eq!(found.tier, Some(Tier::Crisis));
+        assert_eq!(found.fired, [0, 1, 2]);
+        assert!(
+            assess("worst knee ever").evidence.is_empty(),
+            "ever is not fever"
+        );
+    }
+}
