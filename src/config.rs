@@ -24,13 +24,14 @@ pub const DEFAULT_LOG_FILTER: &str = "info,serenity=warn";
 pub const SETTINGS_FILE: &str = "prolobot.toml";
 
 /// Every variable the bot reads; `prolobot.toml` accepts the same names in lowercase.
-pub const VARIABLES: [&str; 15] = [
+pub const VARIABLES: [&str; 16] = [
     "DISCORD_TOKEN",
     "DISCORD_PROXY_URL",
     "PROLOBOT_FAQ",
     "PROLOBOT_SUPPORT_CHANNELS",
     "PROLOBOT_MODERATOR_ROLES",
     "PROLOBOT_LOG_CHANNEL",
+    "PROLOBOT_ALERT_ROLE",
     "PROLOBOT_GUILD_ID",
     "PROLOBOT_COOLDOWN_SECS",
     "PROLOBOT_REPEAT_WINDOW_SECS",
@@ -92,8 +93,11 @@ pub struct Config {
     /// `PROLOBOT_MODERATOR_ROLES`: roles allowed to use moderator commands; when empty, the
     /// Manage Server permission decides.
     pub moderator_roles: Vec<u64>,
-    /// `PROLOBOT_LOG_CHANNEL`: where reload results are posted.
+    /// `PROLOBOT_LOG_CHANNEL`: where reload results and safety alerts are posted.
     pub log_channel: Option<u64>,
+    /// `PROLOBOT_ALERT_ROLE`: the role a safety alert pings in the log channel; without it (or
+    /// without a log channel) no alerts are sent.
+    pub alert_role: Option<u64>,
     /// `PROLOBOT_GUILD_ID`: register slash commands in this server only (instant, for setting up)
     /// instead of globally.
     pub guild_id: Option<u64>,
@@ -213,6 +217,9 @@ impl Config {
                 .unwrap_or_default(),
             log_channel: get("PROLOBOT_LOG_CHANNEL")
                 .map(|v| parse_id("PROLOBOT_LOG_CHANNEL", &v))
+                .transpose()?,
+            alert_role: get("PROLOBOT_ALERT_ROLE")
+                .map(|v| parse_id("PROLOBOT_ALERT_ROLE", &v))
                 .transpose()?,
             guild_id: get("PROLOBOT_GUILD_ID")
                 .map(|v| parse_id("PROLOBOT_GUILD_ID", &v))

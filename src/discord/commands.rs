@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serenity::all::{AutocompleteChoice, CreateAutocompleteResponse, GuildId};
 
 use super::access::member_is_moderator;
+use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
 use super::insights::Handled;
 use super::knowledge::Knowledge;
@@ -67,7 +68,12 @@ async fn ask(
     );
     let row = data.insights.record(handled).await;
     let reply = Composer::new(&knowledge.faq).decision(&decision);
-    send(ctx, &reply, row, public.unwrap_or(false)).await
+    send(ctx, &reply, row, public.unwrap_or(false)).await?;
+    let channel = ctx.channel_id().get();
+    if let Some(alert) = Alert::for_decision(&knowledge, &decision, guild, channel, None) {
+        alerts::raise(ctx.http(), data, &knowledge, &alert).await;
+    }
+    Ok(())
 }
 
 /// Show one topic of the FAQ.

@@ -8,6 +8,7 @@ use serenity::all::{
 };
 
 use super::access::member_is_moderator;
+use super::alerts::{self, Alert};
 use super::buttons::{self, Button, Placement};
 use super::insights::Handled;
 use super::knowledge::Knowledge;
@@ -98,7 +99,8 @@ impl Plan {
 }
 
 /// Decides whether `reply` is posted. Support channels stay silent on no match (but record it);
-/// the cooldown applies everywhere, the repeat window in support channels; emergencies always go.
+/// the cooldown applies everywhere, the repeat window in support channels; safety replies
+/// (a tier's guidance or the safety-net line) always go.
 pub(crate) fn plan(
     trigger: Trigger,
     reply: &Reply,
@@ -119,7 +121,7 @@ pub(crate) fn plan(
         user,
         channel,
         repeat_key: key.as_deref(),
-        urgent: reply.kind() == ReplyKind::Emergency,
+        urgent: matches!(reply.kind(), ReplyKind::Emergency | ReplyKind::SafetyNet),
     };
     match limits.check(ask, now) {
         Verdict::Allow => Plan::Reply,
@@ -181,7 +183,7 @@ async fn on_message(
     };
     tracing::debug!(?trigger, content = %message.content, "question");
     let knowledge = data.knowledge.current();
-    let Some((reply, handled)) = compose(&knowledge, trigger, message) else {
+    let Some((reply, handled, alert)) = compose(&knowledge, trigger, message) else {
         return Ok(());
     };
     let channel = message.channel_id.get();
@@ -220,25 +222,30 @@ async fn on_message(
         .send_message(&ctx.http, outgoing::reply_to(message, &reply, rows))
         .await?;
     tracing::info!(?trigger, kind = ?reply.kind(), entry = reply.entry_id(), channel, "replied");
+    if let Some(alert) = alert {
+        alerts::raise(&ctx.http, data, &knowledge, &alert).await;
+    }
     Ok(())
 }
 
-/// The reply to `message`, and what to record about it (nothing for a bare mention, which gets
-/// the topic list); `None` for an empty message in a support channel (an image, a sticker).
+/// The reply to `message`, what to record about it (nothing for a bare mention, which gets the
+/// topic list), and the moderator alert it calls for (only in a server: DMs are never
+/// forwarded); `None` for an empty message in a support channel (an image, a sticker).
 fn compose(
     knowledge: &Knowledge,
     trigger: Trigger,
     message: &Message,
-) -> Option<(Reply, Option<Handled>)> {
+) -> Option<(Reply, Option<Handled>, Option<Alert>)> {
     let composer = Composer::new(&knowledge.faq);
     if crate::text::normalise(&message.content).is_empty() {
-        return (trigger != Trigger::Support).then(|| (composer.topic_list(), None));
+        return (trigger != Trigger::Support).then(|| (composer.topic_list(), None, None));
     }
     let decision = knowledge.matcher.decide(&message.content);
     let guild = message.guild_id.map(GuildId::get);
     let channel = message.channel_id.get();
     let handled = Handled::new(knowledge, &decision, &message.content, guild, channel);
-    Some((composer.decision(&decision), Some(handled)))
+    let alert = Alert::for_decision(knowledge, &decision, guild, channel, Some(message.id.get()));
+    Some((composer.decision(&decision), Some(handled), alert))
 }
 
 async fn on_click(

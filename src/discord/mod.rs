@@ -10,6 +10,7 @@
 //! the given shutdown future completes.
 
 mod access;
+mod alerts;
 mod buttons;
 mod commands;
 mod events;
@@ -116,6 +117,7 @@ pub struct Data {
     knowledge: Arc<KnowledgeBase>,
     insights: Insights,
     limits: Mutex<Limits>,
+    alerts: Mutex<alerts::AlertLimiter>,
     replies_in_flight: tokio::sync::Semaphore,
     thread_parents: threads::ThreadParents,
     _watcher: Option<watch::FaqWatcher>,
@@ -179,9 +181,21 @@ async fn setup(
     .ok();
     register(ctx, &framework.options().commands, config.guild_id).await?;
     let pruning = AbortOnDrop(insights.spawn_pruning());
+    if let (Some(role), Some(channel)) = (config.alert_role, config.log_channel) {
+        tracing::info!(
+            role,
+            channel,
+            "safety alerts on: they ping the alert role in the log channel"
+        );
+    } else {
+        tracing::warn!(
+            "safety alerts are off: set PROLOBOT_ALERT_ROLE and PROLOBOT_LOG_CHANNEL to alert moderators"
+        );
+    }
     tracing::info!("ready");
     Ok(Data {
         limits: Mutex::new(Limits::new(config.cooldown, config.repeat_window)),
+        alerts: Mutex::new(alerts::AlertLimiter::default()),
         replies_in_flight: tokio::sync::Semaphore::new(MAX_REPLIES_IN_FLIGHT),
         thread_parents: threads::ThreadParents::default(),
         config,

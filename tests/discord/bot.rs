@@ -28,6 +28,8 @@ pub const LOG_CHANNEL: u64 = 300_000_000_000_000_009;
 pub const OTHER_USER: u64 = 400_000_000_000_000_002;
 /// The configured moderator role.
 pub const MOD_ROLE: u64 = 500_000_000_000_000_001;
+/// The role safety alerts ping.
+pub const ALERT_ROLE: u64 = 500_000_000_000_000_007;
 
 /// A question the shipped FAQ answers with `cost-insurance`.
 pub const COST_QUESTION: &str = "how much does prolotherapy cost";
@@ -44,8 +46,8 @@ pub struct Options {
 }
 
 /// The settings every test bot runs with, as the environment would give them: support channel
-/// [`FakeDiscord::CHANNEL_ID`], moderator role [`MOD_ROLE`], log channel [`LOG_CHANNEL`], FAQ and
-/// database in `dir`.
+/// [`FakeDiscord::CHANNEL_ID`], moderator role [`MOD_ROLE`], log channel [`LOG_CHANNEL`], alert
+/// role [`ALERT_ROLE`], FAQ and database in `dir`.
 pub fn settings(dir: &Path, options: Options) -> HashMap<&'static str, String> {
     let moderator_roles = if options.without_moderator_roles {
         String::new()
@@ -61,6 +63,7 @@ pub fn settings(dir: &Path, options: Options) -> HashMap<&'static str, String> {
         ),
         ("PROLOBOT_MODERATOR_ROLES", moderator_roles),
         ("PROLOBOT_LOG_CHANNEL", LOG_CHANNEL.to_string()),
+        ("PROLOBOT_ALERT_ROLE", ALERT_ROLE.to_string()),
         ("PROLOBOT_COOLDOWN_SECS", options.cooldown_secs.to_string()),
         (
             "PROLOBOT_REPEAT_WINDOW_SECS",

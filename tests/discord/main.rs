@@ -18,6 +18,7 @@ mod interactions;
 mod load;
 mod messages;
 mod reload;
+mod safety;
 
 use fake::{FakeDiscord, InteractionSpec, MessageSpec, TIMEOUT};
 use std::time::Duration;

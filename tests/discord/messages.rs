@@ -227,7 +227,7 @@ async fn everyone_in_a_question_never_pings() {
 }
 
 #[tokio::test]
-async fn emergency_text_gets_the_urgent_care_reply() {
+async fn a_symptom_report_gets_its_tier_guidance_first() {
     assert_eq!(
         library().matcher.decide(EMERGENCY).outcome,
         Outcome::Emergency
@@ -242,10 +242,9 @@ async fn emergency_text_gets_the_urgent_care_reply() {
         .json("/content")
         .and_then(|c| c.as_str())
         .unwrap_or_default();
-    assert!(content.starts_with("🚨"), "{content}");
     assert!(
-        content.contains(library().faq.texts.emergency.trim()),
-        "{content}"
+        content.starts_with(&format!("⚠️ {}", library().faq.texts.urgent.trim())),
+        "fever with a red, swollen site is urgent: {content}"
     );
     assert!(content.contains(disclaimer()), "{content}");
     let report = bot.report();
