@@ -1,8 +1,10 @@
-//! Matching speed: the shipped FAQ against a naive baseline, a generated 10,000-entry FAQ
-//! (load + index, and per question), and an adversarial 4,000-character message.
+//! Matching speed: the shipped FAQ against a naive baseline, the safety set's messages, a
+//! generated 10,000-entry FAQ (load + index, and per question), and adversarial
+//! 4,000-character messages (among them one dense with safety words and cues).
 //!
-//! Targets (issue 3): median <= 20 us per question on the shipped FAQ; 10,000 entries load and
-//! index in <= 1 s and answer in <= 200 us; a 4,000-character message in <= 1 ms.
+//! Targets (issues 3 and 9): median <= 20 us per question on the shipped FAQ, safety rules
+//! included; 10,000 entries load and index in <= 1 s and answer in <= 200 us; a 4,000-character
+//! message in <= 1 ms.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -108,7 +110,7 @@ fn generated_faq_toml(entries: usize) -> (String, Vec<String>) {
             .join(" ")
     };
     let mut toml = String::from(
-        "[texts]\ndisclaimer = \"General information only.\"\nemergency = \"Call your local emergency number.\"\nno_match = \"No match.\"\n",
+        "[texts]\ndisclaimer = \"General information only.\"\nemergency = \"Call your local emergency number.\"\nurgent = \"See a doctor today.\"\ncrisis = \"Call a crisis line.\"\nsafety_net = \"If this is happening now, get help.\"\nno_match = \"No match.\"\n",
     );
     let mut queries = Vec::new();
     for i in 0..entries {
@@ -155,6 +157,33 @@ fn bench_large(c: &mut Criterion) {
     group.finish();
 }
 
+/// The messages of the repository's labelled safety set (reports and look-alikes).
+fn safety_messages() -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/safety.toml");
+    let source = std::fs::read_to_string(path).expect("tests/data/safety.toml");
+    let set = prolobot::eval::SafetySet::parse(&source).expect("a valid safety set");
+    set.report
+        .into_iter()
+        .map(|r| r.text)
+        .chain(set.lookalike.into_iter().map(|l| l.text))
+        .collect()
+}
+
+fn bench_safety(c: &mut Criterion) {
+    let faq = shipped_faq();
+    let matcher = Matcher::new(&faq);
+    let messages = safety_messages();
+    let mut group = c.benchmark_group("safety_set_per_message");
+    let mut i = 0;
+    group.bench_function("matcher", |b| {
+        b.iter(|| {
+            i = (i + 1) % messages.len();
+            black_box(matcher.decide(&messages[i]))
+        });
+    });
+    group.finish();
+}
+
 fn bench_adversarial(c: &mut Criterion) {
     let faq = shipped_faq();
     let matcher = Matcher::new(&faq);
@@ -176,8 +205,23 @@ fn bench_adversarial(c: &mut Criterion) {
     group.bench_function("single_letter", |b| {
         b.iter(|| black_box(matcher.decide(&"a".repeat(4_000))));
     });
+    let safety_words: String = "i dont want to hurt myself my friend said no fever since the \
+                                jab is it normal to feel faint lol "
+        .repeat(60)
+        .chars()
+        .take(4_000)
+        .collect();
+    group.bench_function("dense_safety_words", |b| {
+        b.iter(|| black_box(matcher.decide(&safety_words)));
+    });
     group.finish();
 }
 
-criterion_group!(benches, bench_shipped, bench_large, bench_adversarial);
+criterion_group!(
+    benches,
+    bench_shipped,
+    bench_safety,
+    bench_large,
+    bench_adversarial
+);
 criterion_main!(benches);

@@ -111,7 +111,8 @@ pub struct Cues {
     pub question: Vec<String>,
     /// Signs of something long ago or second-hand ("years ago", "history of").
     pub past: Vec<String>,
-    /// Signs of a habit rather than an event ("whenever", "at the sight of").
+    /// Signs of a habit rather than an event ("whenever", "at the sight of"): each counts as a
+    /// question cue.
     pub habitual: Vec<String>,
     /// Figures of speech and negated symptoms, removed before rules are read ("dying to", "no fever").
     pub ignore: Vec<String>,
@@ -162,8 +163,8 @@ impl std::fmt::Display for Tier {
 /// When a rule whose words are all present fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum When {
-    /// Only when the message reads as a report: a "now" cue, or no past or habitual cue and at
-    /// least as many report cues as question cues. The default, for symptom rules.
+    /// Only when the message reads as a report: a "now" cue, or no past cue and at least as
+    /// many report cues as question and habitual cues. The default, for symptom rules.
     #[default]
     Report,
     /// Unless the message speaks of the past with no "now" cue: for crisis rules, where a

@@ -168,7 +168,9 @@ fn check(c: &mut Collector<'_>, sections: Sections, analyzer: &Analyzer) -> Opti
     let Some(texts) = sections.texts else {
         c.error(
             0..0,
-            Problem::Missing("[texts] with disclaimer, emergency and no_match"),
+            Problem::Missing(
+                "[texts] with disclaimer, emergency, urgent, crisis, safety_net and no_match",
+            ),
         );
         return None;
     };

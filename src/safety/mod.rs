@@ -6,9 +6,10 @@
 //! 1. its words become rule words (typos corrected towards the rules' own words, never from
 //!    common English or the guard list);
 //! 2. figures of speech and negated symptoms (`ignore` cues: "dying to know", "no fever") are
-//!    removed, matched word for word;
-//! 3. the frame is read from the cues: is this a report of something happening (report and
-//!    "now" cues) or a question about a risk, something long ago, or a habit?
+//!    removed;
+//! 3. the frame is read from the cues, each matched word for word: is this a report of
+//!    something happening (report and "now" cues) or a question about a risk or a habit, or
+//!    something long ago or second-hand?
 //! 4. a rule fires when each of its groups has a term in the message and the frame allows it
 //!    (see [`When`]). A rule whose words are all present but which the frame holds back, and
 //!    any distress cue, earn the safety-net line instead of silence.
@@ -20,7 +21,7 @@ use std::ops::Range;
 use crate::faq::{RedFlags, Tier, When};
 use crate::fuzzy::{FuzzyIndex, MessageCorrector};
 use crate::text::{Analyzer, Token};
-use pattern::{Compiler, Message, Pattern, WordId};
+use pattern::{Compiler, Message, PatternId, Patterns, WordId};
 
 /// What the detector found in one message.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,7 +52,7 @@ pub struct Frame {
     pub now: bool,
     /// A past or second-hand cue was found.
     pub past: bool,
-    /// A habitual cue was found.
+    /// A habitual cue was found (each also counts as a question cue).
     pub habitual: bool,
 }
 
@@ -61,11 +62,13 @@ impl Frame {
     pub fn holds_back(&self, when: When) -> Option<HeldBack> {
         let past = !self.now && self.past;
         match when {
-            When::Always => None,
-            When::UnlessPast => past.then_some(HeldBack::Past),
-            When::Report if past => Some(HeldBack::Past),
-            When::Report if !self.now && self.habitual => Some(HeldBack::Habitual),
-            When::Report => (self.question > self.report).then_some(HeldBack::Question),
+            When::UnlessPast | When::Report if past => Some(HeldBack::Past),
+            When::Report if self.question > self.report => Some(if self.habitual {
+                HeldBack::Habitual
+            } else {
+                HeldBack::Question
+            }),
+            When::Always | When::UnlessPast | When::Report => None,
         }
     }
 }
@@ -197,7 +200,7 @@ impl std::fmt::Display for Assessment {
 struct Rule {
     id: String,
     category: String,
-    groups: Vec<Vec<Pattern>>,
+    groups: Vec<Vec<PatternId>>,
     tier: Tier,
     when: When,
 }
@@ -206,7 +209,8 @@ struct Rule {
 pub struct SafetyDetector {
     rules: Vec<Rule>,
     /// Cue patterns by kind, ignore first.
-    cues: Vec<(CueKind, Vec<Pattern>)>,
+    cues: Vec<(CueKind, Vec<PatternId>)>,
+    patterns: Patterns,
     words: std::collections::HashMap<String, WordId>,
     typed_forms: std::collections::HashMap<String, WordId>,
     guard: std::collections::HashSet<String>,
@@ -230,12 +234,12 @@ impl SafetyDetector {
         let cues = &red_flags.cues;
         let cues = vec![
             (CueKind::Ignore, compiler.compile_exact(&cues.ignore)),
-            (CueKind::Report, compiler.compile_all(&cues.report)),
-            (CueKind::Now, compiler.compile_all(&cues.now)),
-            (CueKind::Question, compiler.compile_all(&cues.question)),
-            (CueKind::Past, compiler.compile_all(&cues.past)),
-            (CueKind::Habitual, compiler.compile_all(&cues.habitual)),
-            (CueKind::Distress, compiler.compile_all(&cues.distress)),
+            (CueKind::Report, compiler.compile_exact(&cues.report)),
+            (CueKind::Now, compiler.compile_exact(&cues.now)),
+            (CueKind::Question, compiler.compile_exact(&cues.question)),
+            (CueKind::Past, compiler.compile_exact(&cues.past)),
+            (CueKind::Habitual, compiler.compile_exact(&cues.habitual)),
+            (CueKind::Distress, compiler.compile_exact(&cues.distress)),
         ];
         let rules = red_flags
             .rules
@@ -258,11 +262,12 @@ impl SafetyDetector {
             .flat_map(|g| analyzer.tokens(g))
             .map(|t| t.stem)
             .collect();
-        let vocabulary = compiler.vocabulary;
+        let (vocabulary, patterns) = compiler.finish();
         let fuzzy = FuzzyIndex::new(vocabulary.typed_forms.keys().map(|w| (w.clone(), 1)));
         Self {
             rules,
             cues,
+            patterns,
             words: vocabulary.stems,
             typed_forms: vocabulary.typed_forms,
             guard,
@@ -292,6 +297,9 @@ impl SafetyDetector {
                 .join(" ")
         };
         let mut distress = false;
+        // Only patterns whose first word is in the message are tried; removing words later
+        // only shrinks what can match, so this stays a safe superset.
+        let live = self.patterns.live(&message);
         // Every pattern of a kind is found before anything is removed or counted.
         let mut found: Vec<(CueKind, Vec<Range<usize>>)> = Vec::with_capacity(self.cues.len());
         for (kind, patterns) in &self.cues {
@@ -300,8 +308,8 @@ impl SafetyDetector {
                 message.blank(&ignored);
             }
             let mut spans = Vec::new();
-            for pattern in patterns {
-                let all = message.find_all(pattern);
+            for &pattern in patterns.iter().filter(|p| live[p.index()]) {
+                let all = message.find_all(self.patterns.get(pattern));
                 if let Some(first) = all.first() {
                     assessment.cues.push((*kind, words(first)));
                 }
@@ -338,7 +346,10 @@ impl SafetyDetector {
                 }
                 CueKind::Question => frame.question += count,
                 CueKind::Past => frame.past = true,
-                CueKind::Habitual => frame.habitual = true,
+                CueKind::Habitual => {
+                    frame.question += count;
+                    frame.habitual = true;
+                }
                 CueKind::Distress => distress = true,
             }
         }
@@ -349,7 +360,8 @@ impl SafetyDetector {
                 .map(|group| {
                     group
                         .iter()
-                        .find_map(|p| message.find(p))
+                        .filter(|p| live[p.index()])
+                        .find_map(|&p| message.find(self.patterns.get(p)))
                         .map(|s| words(&s))
                 })
                 .collect();

@@ -53,11 +53,55 @@ pub(super) struct Pattern {
     anchored: bool,
 }
 
+/// A compiled pattern's place among [`Patterns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PatternId(u32);
+
+impl PatternId {
+    /// Its index, as used by [`Patterns::live`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Every compiled pattern, indexed by the words it can start with, so that a message only
+/// tries the patterns whose first word it contains.
+#[derive(Debug, Default)]
+pub(super) struct Patterns {
+    all: Vec<Pattern>,
+    /// Word id -> the patterns that can start with it.
+    by_first_word: Vec<Vec<u32>>,
+}
+
+impl Patterns {
+    /// The pattern `id`.
+    pub fn get(&self, id: PatternId) -> &Pattern {
+        &self.all[id.0 as usize]
+    }
+
+    /// Which patterns can match `message` (indexed by pattern id): those whose first word it has.
+    pub fn live(&self, message: &Message) -> Vec<bool> {
+        let mut live = vec![false; self.all.len()];
+        let mut previous = None;
+        for &(id, _) in &message.positions {
+            if previous == Some(id) {
+                continue;
+            }
+            previous = Some(id);
+            for &pattern in self.by_first_word.get(id as usize).into_iter().flatten() {
+                live[pattern as usize] = true;
+            }
+        }
+        live
+    }
+}
+
 /// Compiles terms, resolving `<class>` slots against the FAQ's word classes.
 pub(super) struct Compiler<'a> {
     analyzer: &'a Analyzer,
     classes: &'a [WordClass],
-    pub vocabulary: Vocabulary,
+    vocabulary: Vocabulary,
+    patterns: Vec<Pattern>,
 }
 
 impl<'a> Compiler<'a> {
@@ -66,12 +110,46 @@ impl<'a> Compiler<'a> {
             analyzer,
             classes,
             vocabulary: Vocabulary::default(),
+            patterns: Vec::new(),
         }
+    }
+
+    /// The vocabulary and the indexed patterns.
+    pub fn finish(self) -> (Vocabulary, Patterns) {
+        let mut by_first_word = vec![Vec::new(); self.vocabulary.stems.len()];
+        for (index, pattern) in self.patterns.iter().enumerate() {
+            let Some(first) = pattern.slots.first() else {
+                continue;
+            };
+            for alternative in &first.0 {
+                if let Some(&word) = alternative.first() {
+                    let list: &mut Vec<u32> = &mut by_first_word[word as usize];
+                    if list.last() != Some(&(index as u32)) {
+                        list.push(index as u32);
+                    }
+                }
+            }
+        }
+        let patterns = Patterns {
+            all: self.patterns,
+            by_first_word,
+        };
+        (self.vocabulary, patterns)
     }
 
     /// Compiles one term. Validation has checked that every class exists; an unknown one
     /// (only possible for a hand-built FAQ) matches nothing.
-    pub fn compile(&mut self, term: &str) -> Pattern {
+    pub fn compile(&mut self, term: &str) -> PatternId {
+        let pattern = self.pattern(term, MAX_GAP);
+        self.push(pattern)
+    }
+
+    fn push(&mut self, pattern: Pattern) -> PatternId {
+        self.patterns.push(pattern);
+        PatternId(self.patterns.len() as u32 - 1)
+    }
+
+    fn pattern(&mut self, term: &str, gap: usize) -> Pattern {
         let (anchored, term) = match term.trim_start().strip_prefix('^') {
             Some(rest) => (true, rest),
             None => (false, term),
@@ -100,24 +178,24 @@ impl<'a> Compiler<'a> {
         }
         Pattern {
             slots,
-            gap: MAX_GAP,
+            gap,
             anchored,
         }
     }
 
-    pub fn compile_all(&mut self, terms: &[String]) -> Vec<Pattern> {
+    pub fn compile_all(&mut self, terms: &[String]) -> Vec<PatternId> {
         terms.iter().map(|t| self.compile(t)).collect()
     }
 
     /// Compiles terms whose words must be adjacent: what is removed from a message
     /// ("bleeding stopped") must not swallow words that only happen to be near ("bleeding
     /// won't stop").
-    pub fn compile_exact(&mut self, terms: &[String]) -> Vec<Pattern> {
+    pub fn compile_exact(&mut self, terms: &[String]) -> Vec<PatternId> {
         terms
             .iter()
-            .map(|t| Pattern {
-                gap: 0,
-                ..self.compile(t)
+            .map(|t| {
+                let pattern = self.pattern(t, 0);
+                self.push(pattern)
             })
             .collect()
     }
@@ -252,7 +330,7 @@ mod tests {
     fn compiled(terms: &[&str], classes: &[WordClass]) -> (Vec<Pattern>, Vocabulary) {
         let analyzer = Analyzer::default();
         let mut compiler = Compiler::new(&analyzer, classes);
-        let patterns = terms.iter().map(|t| compiler.compile(t)).collect();
+        let patterns = terms.iter().map(|t| compiler.pattern(t, MAX_GAP)).collect();
         (patterns, compiler.vocabulary)
     }
 
@@ -313,12 +391,31 @@ mod tests {
         let analyzer = Analyzer::default();
         let mut compiler = Compiler::new(&analyzer, &[]);
         let exact = compiler.compile_exact(&["bleeding stopped".to_string()]);
-        let vocabulary = compiler.vocabulary;
+        let (vocabulary, patterns) = compiler.finish();
+        let exact = patterns.get(exact[0]);
         assert!(message("the bleeding stopped", &vocabulary)
-            .find(&exact[0])
+            .find(exact)
             .is_some());
         assert!(message("bleeding won't stop", &vocabulary)
-            .find(&exact[0])
+            .find(exact)
+            .is_none());
+    }
+
+    #[test]
+    fn only_patterns_whose_first_word_is_present_are_live() {
+        let analyzer = Analyzer::default();
+        let mut compiler = Compiler::new(&analyzer, &[]);
+        let ids = compiler.compile_all(&["chest pain".to_string(), "fever".to_string()]);
+        let (vocabulary, patterns) = compiler.finish();
+        let live = patterns.live(&message("pain in my chest", &vocabulary));
+        assert_eq!(live.len(), 2);
+        assert!(
+            live[0],
+            "chest is there, so the pattern is tried (and fails on order)"
+        );
+        assert!(!live[1]);
+        assert!(message("pain in my chest", &vocabulary)
+            .find(patterns.get(ids[0]))
             .is_none());
     }
 
