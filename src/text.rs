@@ -147,8 +147,9 @@ pub const NEGATION: &str = "not";
 
 /// Words that negate what follows; they are one term, [`NEGATION`].
 const NEGATIONS: &[&str] = &[
-    "aint", "arent", "cannot", "cant", "couldnt", "didnt", "doesnt", "dont", "havent", "isnt",
-    "never", "no", "not", "shouldnt", "wasnt", "werent", "wont", "wouldnt",
+    "aint", "arent", "cannot", "cant", "couldnt", "didnt", "doesnt", "dont", "hadnt", "hasnt",
+    "havent", "isnt", "mustnt", "neednt", "never", "no", "not", "shouldnt", "wasnt", "werent",
+    "wont", "wouldnt",
 ];
 
 /// Whether a normalised word is a negation.

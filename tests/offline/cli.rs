@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::shared_path;
+use crate::data_path;
 
 fn shipped_faq_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq.toml")
@@ -253,7 +253,7 @@ fn eval_fails_below_the_minimum_accuracy() {
 /// The dev set's targets (issue 3), as a regression suite for FAQ and matcher edits.
 #[test]
 fn dev_set_targets_hold() {
-    let cases = shared_path("eval/questions.toml");
+    let cases = data_path("eval/questions.toml");
     let out = with_shipped_faq(&["eval", cases.to_str().unwrap()], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report = text(&out.stdout);

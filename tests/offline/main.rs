@@ -19,10 +19,10 @@ use std::sync::OnceLock;
 use prolobot::faq::Faq;
 use prolobot::matcher::Matcher;
 
-/// A file under the read-only `shared/` folder that sits beside the repository.
-fn shared_path(relative: &str) -> PathBuf {
+/// A file under the repository's test data (`tests/data`).
+fn data_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
+        .join("tests/data")
         .join(relative)
 }
 

@@ -7,11 +7,46 @@ use prolobot::matcher::{Matcher, Outcome};
 
 use crate::{shipped_faq, shipped_matcher};
 
+/// A labelled safety set under `tests/data`.
+fn load_set(name: &str) -> SafetySet {
+    let path = crate::data_path(name);
+    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    SafetySet::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 /// The labelled safety set in the repository.
 fn safety_set() -> SafetySet {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/safety.toml");
-    let source = std::fs::read_to_string(path).expect("tests/data/safety.toml");
-    SafetySet::parse(&source).expect("a valid safety set")
+    load_set("safety.toml")
+}
+
+#[test]
+fn the_held_out_sets_stay_flagged_with_few_look_alikes() {
+    let (_, matcher) = shipped_matcher();
+    for name in [
+        "safety-heldout-b.toml",
+        "safety-heldout-c.toml",
+        "safety-heldout-d.toml",
+    ] {
+        let report = SafetyReport::run(matcher, &load_set(name));
+        println!("{name}:\n{report}");
+        let flagged = report.flagged();
+        assert_eq!(
+            flagged.correct, flagged.total,
+            "{name}: a report got no tier"
+        );
+        let recall = report.recall();
+        assert!(
+            recall.rate() >= 0.98,
+            "{name}: {}/{} reports at their tier",
+            recall.correct,
+            recall.total
+        );
+        let clear = report.lookalikes_clear();
+        assert!(
+            (clear.total - clear.correct) * 30 <= clear.total,
+            "{name}: more than 1 in 30 look-alikes flagged"
+        );
+    }
 }
 
 #[test]

@@ -4,8 +4,8 @@
 use prolobot::faq::{Entry, Faq, RedFlags, Texts, Thresholds};
 use prolobot::matcher::Matcher;
 
+use crate::data_path;
 use crate::lcg::Lcg;
-use crate::shared_path;
 
 /// One StackFAQ pair: example phrasings (before the `*` marker) and held-out queries (after it).
 struct Pair {
@@ -32,7 +32,7 @@ fn elements<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
 }
 
 fn pairs() -> Vec<Pair> {
-    let path = shared_path("data/stackfaq/stackfaq.xml");
+    let path = data_path("stackfaq/stackfaq.xml");
     let xml = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     elements(&xml, "qapair")
         .into_iter()
