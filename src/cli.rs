@@ -10,7 +10,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use prolobot::config::Config;
 use prolobot::discord::KnowledgeBase;
 use prolobot::eval::{parse_cases, EvalReport, SafetyReport, SafetySet};
-use prolobot::faq::{render, Faq, LoadError, Loaded};
+use prolobot::faq::{render, Faq, LoadError, Loaded, Tier};
 use prolobot::matcher::Matcher;
 use prolobot::reply::Composer;
 use prolobot::store::{ReportQuery, Store};
@@ -221,6 +221,8 @@ fn match_lines(path: &Path) -> Result<ExitCode> {
             "id": decision.entry.map(id),
             "confidence": (f64::from(decision.confidence) * 1000.0).round() / 1000.0,
             "suggestions": decision.suggestions.iter().map(|&i| id(i)).collect::<Vec<_>>(),
+            "tier": decision.tier.map(Tier::as_str),
+            "safety_net": decision.safety_net,
         });
         writeln!(out, "{record}")?;
     }

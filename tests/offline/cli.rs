@@ -171,7 +171,15 @@ fn match_writes_one_json_decision_per_line() {
         let keys: Vec<&String> = line.as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
-            ["confidence", "id", "outcome", "question", "suggestions"]
+            [
+                "confidence",
+                "id",
+                "outcome",
+                "question",
+                "safety_net",
+                "suggestions",
+                "tier"
+            ]
         );
         let confidence = line["confidence"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&confidence));
@@ -181,6 +189,9 @@ fn match_writes_one_json_decision_per_line() {
     assert_eq!(lines[1]["outcome"], "no_match");
     assert_eq!(lines[1]["id"], serde_json::Value::Null);
     assert_eq!(lines[2]["outcome"], "emergency");
+    assert_eq!(lines[2]["tier"], "emergency");
+    assert_eq!(lines[0]["tier"], serde_json::Value::Null);
+    assert_eq!(lines[0]["safety_net"], false);
 }
 
 #[test]
