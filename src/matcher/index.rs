@@ -1,7 +1,7 @@
 //! The searchable form of a FAQ: vocabulary, synonym and phrase rewriting, IDF weights and
 //! an inverted index from terms to entries.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::faq::Faq;
 use crate::fuzzy::FuzzyIndex;
@@ -296,7 +296,7 @@ fn typo_index(
                 .iter()
                 .flat_map(|s| std::iter::once(&s.canonical).chain(&s.variants)),
         );
-    let mut ranks: HashMap<String, u32> = HashMap::new();
+    let mut ranks: BTreeMap<String, u32> = BTreeMap::new();
     for text in texts {
         for word in normalise(text)
             .split(' ')

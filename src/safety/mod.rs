@@ -21,7 +21,7 @@ use std::ops::Range;
 use crate::faq::{RedFlags, Tier, When};
 use crate::fuzzy::{FuzzyIndex, MessageCorrector};
 use crate::text::{Analyzer, Token};
-use pattern::{Compiler, Message, PatternId, Patterns, WordId};
+use pattern::{Compiler, Message, PatternRange, Patterns, WordId};
 
 /// What the detector found in one message.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -200,7 +200,7 @@ impl std::fmt::Display for Assessment {
 struct Rule {
     id: String,
     category: String,
-    groups: Vec<Vec<PatternId>>,
+    groups: Vec<PatternRange>,
     tier: Tier,
     when: When,
 }
@@ -209,7 +209,7 @@ struct Rule {
 pub struct SafetyDetector {
     rules: Vec<Rule>,
     /// Cue patterns by kind, ignore first.
-    cues: Vec<(CueKind, Vec<PatternId>)>,
+    cues: Vec<(CueKind, PatternRange)>,
     patterns: Patterns,
     words: std::collections::HashMap<String, WordId>,
     typed_forms: std::collections::HashMap<String, WordId>,
@@ -233,13 +233,13 @@ impl SafetyDetector {
         let mut compiler = Compiler::new(analyzer, &red_flags.classes);
         let cues = &red_flags.cues;
         let cues = vec![
-            (CueKind::Ignore, compiler.compile_exact(&cues.ignore)),
-            (CueKind::Report, compiler.compile_exact(&cues.report)),
-            (CueKind::Now, compiler.compile_exact(&cues.now)),
-            (CueKind::Question, compiler.compile_exact(&cues.question)),
-            (CueKind::Past, compiler.compile_exact(&cues.past)),
-            (CueKind::Habitual, compiler.compile_exact(&cues.habitual)),
-            (CueKind::Distress, compiler.compile_exact(&cues.distress)),
+            (CueKind::Ignore, compiler.compile_cues(&cues.ignore)),
+            (CueKind::Report, compiler.compile_cues(&cues.report)),
+            (CueKind::Now, compiler.compile_cues(&cues.now)),
+            (CueKind::Question, compiler.compile_cues(&cues.question)),
+            (CueKind::Past, compiler.compile_cues(&cues.past)),
+            (CueKind::Habitual, compiler.compile_cues(&cues.habitual)),
+            (CueKind::Distress, compiler.compile_cues(&cues.distress)),
         ];
         let rules = red_flags
             .rules
@@ -263,7 +263,10 @@ impl SafetyDetector {
             .map(|t| t.stem)
             .collect();
         let (vocabulary, patterns) = compiler.finish();
-        let fuzzy = FuzzyIndex::new(vocabulary.typed_forms.keys().map(|w| (w.clone(), 1)));
+        // Sorted, so that ties between equally close words break the same way every run.
+        let mut forms: Vec<&String> = vocabulary.typed_forms.keys().collect();
+        forms.sort_unstable();
+        let fuzzy = FuzzyIndex::new(forms.into_iter().map(|w| (w.clone(), 1)));
         Self {
             rules,
             cues,
@@ -308,7 +311,7 @@ impl SafetyDetector {
                 message.blank(&ignored);
             }
             let mut spans = Vec::new();
-            for &pattern in patterns.iter().filter(|p| live[p.index()]) {
+            for pattern in live.within(patterns) {
                 let all = message.find_all(self.patterns.get(pattern));
                 if let Some(first) = all.first() {
                     assessment.cues.push((*kind, words(first)));
@@ -358,10 +361,8 @@ impl SafetyDetector {
                 .groups
                 .iter()
                 .map(|group| {
-                    group
-                        .iter()
-                        .filter(|p| live[p.index()])
-                        .find_map(|&p| message.find(self.patterns.get(p)))
+                    live.within(group)
+                        .find_map(|p| message.find(self.patterns.get(p)))
                         .map(|s| words(&s))
                 })
                 .collect();

@@ -19,20 +19,25 @@ pub(super) type WordId = u32;
 pub(super) struct Vocabulary {
     /// Stem -> id: message words are looked up by stem.
     pub stems: HashMap<String, WordId>,
-    /// Form as written -> id: typos are corrected towards these.
+    /// Form as written -> id, for the words of rules (not of cues): typos are corrected
+    /// towards these only, so a cue's word ("chilling" in "just chilling") never pulls a
+    /// mistyped word away from what it meant.
     pub typed_forms: HashMap<String, WordId>,
 }
 
 impl Vocabulary {
-    /// The ids of a plain phrase, adding its words to the vocabulary.
-    fn phrase(&mut self, text: &str, analyzer: &Analyzer) -> Vec<WordId> {
+    /// The ids of a plain phrase, adding its words to the vocabulary (and, for rule words,
+    /// to the typo targets).
+    fn phrase(&mut self, text: &str, analyzer: &Analyzer, typo_target: bool) -> Vec<WordId> {
         analyzer
             .tokens(text)
             .into_iter()
             .map(|token| {
                 let next = self.stems.len() as WordId;
                 let id = *self.stems.entry(token.stem).or_insert(next);
-                self.typed_forms.insert(token.word, id);
+                if typo_target {
+                    self.typed_forms.insert(token.word, id);
+                }
                 id
             })
             .collect()
@@ -57,13 +62,6 @@ pub(super) struct Pattern {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct PatternId(u32);
 
-impl PatternId {
-    /// Its index, as used by [`Patterns::live`].
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
 /// Every compiled pattern, indexed by the words it can start with, so that a message only
 /// tries the patterns whose first word it contains.
 #[derive(Debug, Default)]
@@ -79,20 +77,43 @@ impl Patterns {
         &self.all[id.0 as usize]
     }
 
-    /// Which patterns can match `message` (indexed by pattern id): those whose first word it has.
-    pub fn live(&self, message: &Message) -> Vec<bool> {
-        let mut live = vec![false; self.all.len()];
+    /// Which patterns can match `message`: those whose first word it has.
+    pub fn live(&self, message: &Message) -> Live {
+        let mut live = Vec::new();
         let mut previous = None;
         for &(id, _) in &message.positions {
             if previous == Some(id) {
                 continue;
             }
             previous = Some(id);
-            for &pattern in self.by_first_word.get(id as usize).into_iter().flatten() {
-                live[pattern as usize] = true;
-            }
+            live.extend(self.by_first_word.get(id as usize).into_iter().flatten());
         }
-        live
+        live.sort_unstable();
+        live.dedup();
+        Live(live)
+    }
+}
+
+/// Consecutive patterns compiled together: one rule group, or one kind of cue.
+#[derive(Debug, Clone)]
+pub(super) struct PatternRange(Range<u32>);
+
+/// The patterns that can match one message, sorted by id.
+pub(super) struct Live(Vec<u32>);
+
+impl PatternRange {
+    /// Whether no pattern was compiled into it.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Live {
+    /// The live patterns of `range`, in order.
+    pub fn within(&self, range: &PatternRange) -> impl Iterator<Item = PatternId> + '_ {
+        let start = self.0.partition_point(|&p| p < range.0.start);
+        let end = self.0.partition_point(|&p| p < range.0.end);
+        self.0[start..end].iter().map(|&p| PatternId(p))
     }
 }
 
@@ -140,7 +161,7 @@ impl<'a> Compiler<'a> {
     /// Compiles one term. Validation has checked that every class exists; an unknown one
     /// (only possible for a hand-built FAQ) matches nothing.
     pub fn compile(&mut self, term: &str) -> PatternId {
-        let pattern = self.pattern(term, MAX_GAP);
+        let pattern = self.pattern(term, MAX_GAP, true);
         self.push(pattern)
     }
 
@@ -149,7 +170,7 @@ impl<'a> Compiler<'a> {
         PatternId(self.patterns.len() as u32 - 1)
     }
 
-    fn pattern(&mut self, term: &str, gap: usize) -> Pattern {
+    fn pattern(&mut self, term: &str, gap: usize, typo_target: bool) -> Pattern {
         let (anchored, term) = match term.trim_start().strip_prefix('^') {
             Some(rest) => (true, rest),
             None => (false, term),
@@ -165,14 +186,14 @@ impl<'a> Compiler<'a> {
                         class
                             .terms
                             .iter()
-                            .map(|t| self.vocabulary.phrase(t, self.analyzer))
+                            .map(|t| self.vocabulary.phrase(t, self.analyzer, typo_target))
                             .filter(|ids| !ids.is_empty())
                             .collect()
                     })
                     .unwrap_or_default();
                 slots.push(Slot(alternatives));
             } else {
-                let ids = self.vocabulary.phrase(piece, self.analyzer);
+                let ids = self.vocabulary.phrase(piece, self.analyzer, typo_target);
                 slots.extend(ids.into_iter().map(|id| Slot(vec![vec![id]])));
             }
         }
@@ -183,21 +204,24 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub fn compile_all(&mut self, terms: &[String]) -> Vec<PatternId> {
-        terms.iter().map(|t| self.compile(t)).collect()
+    pub fn compile_all(&mut self, terms: &[String]) -> PatternRange {
+        let start = self.patterns.len() as u32;
+        for term in terms {
+            self.compile(term);
+        }
+        PatternRange(start..self.patterns.len() as u32)
     }
 
-    /// Compiles terms whose words must be adjacent: what is removed from a message
-    /// ("bleeding stopped") must not swallow words that only happen to be near ("bleeding
-    /// won't stop").
-    pub fn compile_exact(&mut self, terms: &[String]) -> Vec<PatternId> {
-        terms
-            .iter()
-            .map(|t| {
-                let pattern = self.pattern(t, 0);
-                self.push(pattern)
-            })
-            .collect()
+    /// Compiles cue terms: word for word, and their words are not typo targets.
+    /// Their words must be adjacent: what is removed from a message ("bleeding stopped")
+    /// must not swallow words that only happen to be near ("bleeding won't stop").
+    pub fn compile_cues(&mut self, terms: &[String]) -> PatternRange {
+        let start = self.patterns.len() as u32;
+        for term in terms {
+            let pattern = self.pattern(term, 0, false);
+            self.push(pattern);
+        }
+        PatternRange(start..self.patterns.len() as u32)
     }
 }
 
@@ -206,6 +230,8 @@ pub(super) struct Message {
     pub ids: Vec<Option<WordId>>,
     /// (id, position), sorted, for finding a pattern's first word without a scan.
     positions: Vec<(WordId, usize)>,
+    /// Which word ids occur, as a bit set, to rule out most patterns before a search.
+    present: Vec<u64>,
 }
 
 impl Message {
@@ -213,6 +239,7 @@ impl Message {
         let mut message = Self {
             ids,
             positions: Vec::new(),
+            present: Vec::new(),
         };
         message.reindex();
         message
@@ -226,6 +253,30 @@ impl Message {
             .filter_map(|(position, id)| id.map(|id| (id, position)))
             .collect();
         self.positions.sort_unstable();
+        self.present.clear();
+        for &(id, _) in &self.positions {
+            let (word, bit) = (id as usize / 64, id % 64);
+            if self.present.len() <= word {
+                self.present.resize(word + 1, 0);
+            }
+            self.present[word] |= 1 << bit;
+        }
+    }
+
+    fn has(&self, id: WordId) -> bool {
+        self.present
+            .get(id as usize / 64)
+            .is_some_and(|bits| bits & (1 << (id % 64)) != 0)
+    }
+
+    /// Whether every slot of `pattern` has an alternative whose words all occur: a cheap
+    /// necessary condition, checked before the positional search.
+    fn may_match(&self, pattern: &Pattern) -> bool {
+        pattern.slots.iter().all(|slot| {
+            slot.0
+                .iter()
+                .any(|alternative| alternative.iter().all(|&w| self.has(w)))
+        })
     }
 
     /// Removes the words in `spans` (figures of speech, negated symptoms) from later matching.
@@ -251,12 +302,18 @@ impl Message {
 
     /// The first occurrence of `pattern`, as a span of token positions.
     pub fn find(&self, pattern: &Pattern) -> Option<Range<usize>> {
+        if !self.may_match(pattern) {
+            return None;
+        }
         self.find_from(pattern, 0)
     }
 
     /// Every non-overlapping occurrence of `pattern`, left to right.
     pub fn find_all(&self, pattern: &Pattern) -> Vec<Range<usize>> {
         let mut spans: Vec<Range<usize>> = Vec::new();
+        if !self.may_match(pattern) {
+            return spans;
+        }
         let mut from = 0;
         while let Some(span) = self.find_from(pattern, from) {
             from = span.end;
@@ -330,7 +387,10 @@ mod tests {
     fn compiled(terms: &[&str], classes: &[WordClass]) -> (Vec<Pattern>, Vocabulary) {
         let analyzer = Analyzer::default();
         let mut compiler = Compiler::new(&analyzer, classes);
-        let patterns = terms.iter().map(|t| compiler.pattern(t, MAX_GAP)).collect();
+        let patterns = terms
+            .iter()
+            .map(|t| compiler.pattern(t, MAX_GAP, true))
+            .collect();
         (patterns, compiler.vocabulary)
     }
 
@@ -390,9 +450,9 @@ mod tests {
     fn exact_patterns_allow_no_gaps() {
         let analyzer = Analyzer::default();
         let mut compiler = Compiler::new(&analyzer, &[]);
-        let exact = compiler.compile_exact(&["bleeding stopped".to_string()]);
+        let range = compiler.compile_cues(&["bleeding stopped".to_string()]);
         let (vocabulary, patterns) = compiler.finish();
-        let exact = patterns.get(exact[0]);
+        let exact = patterns.get(PatternId(range.0.start));
         assert!(message("the bleeding stopped", &vocabulary)
             .find(exact)
             .is_some());
@@ -405,18 +465,16 @@ mod tests {
     fn only_patterns_whose_first_word_is_present_are_live() {
         let analyzer = Analyzer::default();
         let mut compiler = Compiler::new(&analyzer, &[]);
-        let ids = compiler.compile_all(&["chest pain".to_string(), "fever".to_string()]);
+        let range = compiler.compile_all(&["chest pain".to_string(), "fever".to_string()]);
         let (vocabulary, patterns) = compiler.finish();
-        let live = patterns.live(&message("pain in my chest", &vocabulary));
-        assert_eq!(live.len(), 2);
-        assert!(
-            live[0],
-            "chest is there, so the pattern is tried (and fails on order)"
+        let text = message("pain in my chest", &vocabulary);
+        let live: Vec<PatternId> = patterns.live(&text).within(&range).collect();
+        assert_eq!(
+            live,
+            [PatternId(0)],
+            "chest is there, so its pattern is tried (and fails on order); fever is not"
         );
-        assert!(!live[1]);
-        assert!(message("pain in my chest", &vocabulary)
-            .find(patterns.get(ids[0]))
-            .is_none());
+        assert!(text.find(patterns.get(live[0])).is_none());
     }
 
     #[test]
