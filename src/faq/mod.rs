@@ -167,8 +167,9 @@ pub enum When {
     /// many report cues as question and habitual cues. The default, for symptom rules.
     #[default]
     Report,
-    /// Unless the message speaks of the past with no "now" cue: for crisis rules, where a
-    /// question ("should i just end it all?") is still a crisis.
+    /// Unless a past cue speaks of the rule's own words (within a few words of them) and no
+    /// "now" cue is present: for crisis rules, where a question ("should i just end it all?")
+    /// is still a crisis and a backstory does not make it a past one.
     UnlessPast,
     /// Always.
     Always,

@@ -152,7 +152,7 @@ impl Matcher {
     /// Decides what to do with `message`.
     #[must_use]
     pub fn decide(&self, message: &str) -> Decision {
-        self.run(message).2
+        self.run(message, false).2
     }
 
     /// Every entry that shares a term with `message`, best first, ignoring red flags.
@@ -171,7 +171,7 @@ impl Matcher {
     /// Decides and shows the working.
     #[must_use]
     pub fn explain(&self, message: &str) -> Explanation {
-        let (query, safety, decision, candidates) = self.run(message);
+        let (query, safety, decision, candidates) = self.run(message, true);
         Explanation {
             normalised: normalise(message),
             corrections: query.corrections,
@@ -187,9 +187,13 @@ impl Matcher {
         }
     }
 
-    fn run(&self, message: &str) -> (Query, Assessment, Decision, Vec<Candidate>) {
+    fn run(&self, message: &str, detail: bool) -> (Query, Assessment, Decision, Vec<Candidate>) {
         let tokens = self.analyzer.tokens(message);
-        let safety = self.safety.assess(&tokens);
+        let safety = if detail {
+            self.safety.assess_in_detail(&tokens)
+        } else {
+            self.safety.assess(&tokens)
+        };
         let query = self.query(&tokens);
         let candidates = self.score(&query);
         let decision = if safety.tier.is_some() {

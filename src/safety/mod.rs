@@ -37,7 +37,8 @@ pub struct Assessment {
     pub frame: Frame,
     /// Every rule whose words were all present, fired or held back, with the words that matched.
     pub evidence: Vec<Evidence>,
-    /// The cues found, as (kind, words as typed).
+    /// The cues found, as (kind, words as typed); filled only by
+    /// [`SafetyDetector::assess_in_detail`].
     pub cues: Vec<(CueKind, String)>,
 }
 
@@ -56,11 +57,19 @@ pub struct Frame {
     pub habitual: bool,
 }
 
+/// How many words away from a crisis rule's words a past cue still speaks of them: "I
+/// self-harmed in 2015, I'm well now" is the past, but a backstory ("pain since a crash in
+/// 2017 ...") does not make the crisis it leads up to a past one. Symptom rules are held back
+/// by a past cue anywhere in the message.
+pub const PAST_REACH: usize = 8;
+
 impl Frame {
-    /// Why a rule with this `when` is held back, or `None` when it may fire.
+    /// Why a rule with this `when` is held back, or `None` when it may fire; `past_nearby`
+    /// says whether a past cue speaks of the rule's words (for crisis rules, one within
+    /// [`PAST_REACH`] words of them).
     #[must_use]
-    pub fn holds_back(&self, when: When) -> Option<HeldBack> {
-        let past = !self.now && self.past;
+    pub fn holds_back(&self, when: When, past_nearby: bool) -> Option<HeldBack> {
+        let past = !self.now && past_nearby;
         match when {
             When::UnlessPast | When::Report if past => Some(HeldBack::Past),
             When::Report if self.question > self.report => Some(if self.habitual {
@@ -107,7 +116,8 @@ pub struct Evidence {
     pub category: String,
     /// The rule's tier.
     pub tier: Tier,
-    /// The message words that matched, one string per group, as typed.
+    /// The message words that matched, one string per group, as typed; filled only by
+    /// [`SafetyDetector::assess_in_detail`].
     pub words: Vec<String>,
     /// Why it did not fire, if it did not.
     pub held_back: Option<HeldBack>,
@@ -281,6 +291,17 @@ impl SafetyDetector {
     /// Reads a message's tokens.
     #[must_use]
     pub fn assess(&self, tokens: &[Token]) -> Assessment {
+        self.read(tokens, false)
+    }
+
+    /// Like [`SafetyDetector::assess`], and also records the words of every cue and rule found
+    /// (for `explain`; a plain decision skips building those strings).
+    #[must_use]
+    pub fn assess_in_detail(&self, tokens: &[Token]) -> Assessment {
+        self.read(tokens, true)
+    }
+
+    fn read(&self, tokens: &[Token], detail: bool) -> Assessment {
         let mut assessment = Assessment::default();
         if self.rules.is_empty() && self.cues.iter().all(|(_, p)| p.is_empty()) {
             return assessment;
@@ -299,7 +320,6 @@ impl SafetyDetector {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let mut distress = false;
         // Only patterns whose first word is in the message are tried; removing words later
         // only shrinks what can match, so this stays a safe superset.
         let live = self.patterns.live(&message);
@@ -314,60 +334,39 @@ impl SafetyDetector {
             for pattern in live.within(patterns) {
                 let all = message.find_all(self.patterns.get(pattern));
                 if let Some(first) = all.first() {
-                    assessment.cues.push((*kind, words(first)));
+                    if detail {
+                        assessment.cues.push((*kind, words(first)));
+                    }
                 }
                 spans.extend(all);
             }
             found.push((*kind, spans));
         }
-        // A report cue inside a question cue ("i have" in "could i have") is part of the
-        // question; overlapping finds of one kind count once.
-        let questions: Vec<Range<usize>> = found
-            .iter()
-            .filter(|(kind, _)| *kind == CueKind::Question)
-            .flat_map(|(_, spans)| spans.iter().cloned())
-            .collect();
-        let frame = &mut assessment.frame;
-        for (kind, mut spans) in found {
-            if kind == CueKind::Report {
-                spans.retain(|s| {
-                    !questions
-                        .iter()
-                        .any(|q| q.start <= s.start && s.end <= q.end)
-                });
-            }
-            if spans.is_empty() {
-                continue;
-            }
-            let count = distinct(&mut spans);
-            match kind {
-                CueKind::Ignore => {}
-                CueKind::Report => frame.report += count,
-                CueKind::Now => {
-                    frame.report += 2 * count;
-                    frame.now = true;
-                }
-                CueKind::Question => frame.question += count,
-                CueKind::Past => frame.past = true,
-                CueKind::Habitual => {
-                    frame.question += count;
-                    frame.habitual = true;
-                }
-                CueKind::Distress => distress = true,
-            }
-        }
+        let (frame, past_spans, distress) = read_frame(found);
+        assessment.frame = frame;
         for (index, rule) in self.rules.iter().enumerate() {
-            let matched: Option<Vec<String>> = rule
+            let spans: Option<Vec<Range<usize>>> = rule
                 .groups
                 .iter()
                 .map(|group| {
                     live.within(group)
                         .find_map(|p| message.find(self.patterns.get(p)))
-                        .map(|s| words(&s))
                 })
                 .collect();
-            let Some(matched) = matched else { continue };
-            let held_back = assessment.frame.holds_back(rule.when);
+            let Some(spans) = spans else { continue };
+            // A crisis is held back only by a past cue that speaks of it; symptoms by any.
+            let past_nearby = match rule.when {
+                When::UnlessPast => spans
+                    .iter()
+                    .any(|m| past_spans.iter().any(|p| gap_between(m, p) <= PAST_REACH)),
+                When::Report | When::Always => !past_spans.is_empty(),
+            };
+            let held_back = assessment.frame.holds_back(rule.when, past_nearby);
+            let matched = if detail {
+                spans.iter().map(&words).collect()
+            } else {
+                Vec::new()
+            };
             if held_back.is_none() {
                 assessment.fired.push(index);
                 assessment.tier = assessment.tier.max(Some(rule.tier));
@@ -398,6 +397,61 @@ impl SafetyDetector {
             .correct(&token.word)
             .and_then(|word| self.typed_forms.get(word))
             .copied()
+    }
+}
+
+/// The frame, the past cues' spans, and whether a distress cue was found, from the spans of
+/// every kind of cue. A report cue inside a question cue ("i have" in "could i have") is part
+/// of the question; overlapping finds of one kind count once.
+fn read_frame(found: Vec<(CueKind, Vec<Range<usize>>)>) -> (Frame, Vec<Range<usize>>, bool) {
+    let questions: Vec<Range<usize>> = found
+        .iter()
+        .filter(|(kind, _)| *kind == CueKind::Question)
+        .flat_map(|(_, spans)| spans.iter().cloned())
+        .collect();
+    let mut frame = Frame::default();
+    let mut past_spans: Vec<Range<usize>> = Vec::new();
+    let mut distress = false;
+    for (kind, mut spans) in found {
+        if kind == CueKind::Report {
+            spans.retain(|s| {
+                !questions
+                    .iter()
+                    .any(|q| q.start <= s.start && s.end <= q.end)
+            });
+        }
+        if spans.is_empty() {
+            continue;
+        }
+        let count = distinct(&mut spans);
+        match kind {
+            CueKind::Ignore => {}
+            CueKind::Report => frame.report += count,
+            CueKind::Now => {
+                frame.report += 2 * count;
+                frame.now = true;
+            }
+            CueKind::Question => frame.question += count,
+            CueKind::Past => {
+                frame.past = true;
+                past_spans = spans;
+            }
+            CueKind::Habitual => {
+                frame.question += count;
+                frame.habitual = true;
+            }
+            CueKind::Distress => distress = true,
+        }
+    }
+    (frame, past_spans, distress)
+}
+
+/// Words between two spans (0 when they touch or overlap).
+fn gap_between(a: &Range<usize>, b: &Range<usize>) -> usize {
+    if a.end <= b.start {
+        b.start - a.end
+    } else {
+        a.start.saturating_sub(b.end)
     }
 }
 

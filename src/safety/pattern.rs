@@ -79,17 +79,17 @@ impl Patterns {
 
     /// Which patterns can match `message`: those whose first word it has.
     pub fn live(&self, message: &Message) -> Live {
-        let mut live = Vec::new();
+        let mut live = vec![0_u64; self.all.len().div_ceil(64)];
         let mut previous = None;
         for &(id, _) in &message.positions {
             if previous == Some(id) {
                 continue;
             }
             previous = Some(id);
-            live.extend(self.by_first_word.get(id as usize).into_iter().flatten());
+            for &pattern in self.by_first_word.get(id as usize).into_iter().flatten() {
+                live[pattern as usize / 64] |= 1 << (pattern % 64);
+            }
         }
-        live.sort_unstable();
-        live.dedup();
         Live(live)
     }
 }
@@ -98,8 +98,8 @@ impl Patterns {
 #[derive(Debug, Clone)]
 pub(super) struct PatternRange(Range<u32>);
 
-/// The patterns that can match one message, sorted by id.
-pub(super) struct Live(Vec<u32>);
+/// The patterns that can match one message, as a bit set over pattern ids.
+pub(super) struct Live(Vec<u64>);
 
 impl PatternRange {
     /// Whether no pattern was compiled into it.
@@ -111,9 +111,22 @@ impl PatternRange {
 impl Live {
     /// The live patterns of `range`, in order.
     pub fn within(&self, range: &PatternRange) -> impl Iterator<Item = PatternId> + '_ {
-        let start = self.0.partition_point(|&p| p < range.0.start);
-        let end = self.0.partition_point(|&p| p < range.0.end);
-        self.0[start..end].iter().map(|&p| PatternId(p))
+        let PatternRange(range) = range.clone();
+        let words = range.start as usize / 64..(range.end as usize).div_ceil(64);
+        words
+            .flat_map(move |word| {
+                let mut bits = self.0[word];
+                std::iter::from_fn(move || {
+                    if bits == 0 {
+                        return None;
+                    }
+                    let bit = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    Some(word as u32 * 64 + bit)
+                })
+            })
+            .filter(move |id| range.contains(id))
+            .map(PatternId)
     }
 }
 
