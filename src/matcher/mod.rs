@@ -132,7 +132,14 @@ impl Matcher {
     pub fn new(faq: &Faq) -> Self {
         let analyzer = Analyzer::default();
         let index = Index::new(faq, &analyzer);
-        let safety = SafetyDetector::new(&faq.red_flags, &analyzer);
+        // The FAQ's own words are real words: the safety rules never read them as typos.
+        let real_words = index
+            .vocabulary
+            .keys()
+            .filter(|term| !term.contains(' '))
+            .cloned()
+            .collect();
+        let safety = SafetyDetector::new(&faq.red_flags, &analyzer).with_real_words(real_words);
         let ids = faq.entries.iter().map(|e| e.id.clone()).collect();
         Self {
             analyzer,

@@ -224,6 +224,8 @@ pub struct SafetyDetector {
     words: std::collections::HashMap<String, WordId>,
     typed_forms: std::collections::HashMap<String, WordId>,
     guard: std::collections::HashSet<String>,
+    /// Stems of words known to be spelt right (the FAQ's own), never typo-corrected.
+    real_words: std::collections::HashSet<String>,
     fuzzy: FuzzyIndex,
 }
 
@@ -284,8 +286,18 @@ impl SafetyDetector {
             words: vocabulary.stems,
             typed_forms: vocabulary.typed_forms,
             guard,
+            real_words: std::collections::HashSet::new(),
             fuzzy,
         }
+    }
+
+    /// Declares stems that are real words (the FAQ's own vocabulary): a message word with one
+    /// of these stems is never read as a typo of a safety word. It also saves the typo lookup
+    /// for most words of an ordinary question.
+    #[must_use]
+    pub fn with_real_words(mut self, real_words: std::collections::HashSet<String>) -> Self {
+        self.real_words = real_words;
+        self
     }
 
     /// Reads a message's tokens.
@@ -323,6 +335,25 @@ impl SafetyDetector {
         // Only patterns whose first word is in the message are tried; removing words later
         // only shrinks what can match, so this stays a safe superset.
         let live = self.patterns.live(&message);
+        // Most messages are ordinary questions that no rule can match even before anything
+        // is removed: then only distress matters, and the cues need not be read.
+        let any_rule = self.rules.iter().any(|rule| {
+            rule.groups.iter().all(|group| {
+                live.within(group)
+                    .any(|p| message.find(self.patterns.get(p)).is_some())
+            })
+        });
+        if !any_rule && !detail {
+            assessment.safety_net = self
+                .cues
+                .iter()
+                .filter(|(kind, _)| *kind == CueKind::Distress)
+                .any(|(_, range)| {
+                    live.within(range)
+                        .any(|p| message.find(self.patterns.get(p)).is_some())
+                });
+            return assessment;
+        }
         // Every pattern of a kind is found before anything is removed or counted.
         let mut found: Vec<(CueKind, Vec<Range<usize>>)> = Vec::with_capacity(self.cues.len());
         for (kind, patterns) in &self.cues {
@@ -390,7 +421,11 @@ impl SafetyDetector {
         if let Some(&id) = self.words.get(&token.stem) {
             return Some(id);
         }
-        if token.stop || token.common || self.guard.contains(&token.stem) {
+        if token.stop
+            || token.common
+            || self.guard.contains(&token.stem)
+            || self.real_words.contains(&token.stem)
+        {
             return None;
         }
         corrector

@@ -56,6 +56,9 @@ pub(super) struct Pattern {
     gap: usize,
     /// Written with a leading `^`: matches only at the start of the message.
     anchored: bool,
+    /// Slot indices, fewest alternatives first: the order in which [`Message::may_match`]
+    /// looks, so a missing plain word rules the pattern out before any class is scanned.
+    check_order: Vec<usize>,
 }
 
 /// A compiled pattern's place among [`Patterns`].
@@ -210,10 +213,13 @@ impl<'a> Compiler<'a> {
                 slots.extend(ids.into_iter().map(|id| Slot(vec![vec![id]])));
             }
         }
+        let mut check_order: Vec<usize> = (0..slots.len()).collect();
+        check_order.sort_by_key(|&i| slots[i].0.len());
         Pattern {
             slots,
             gap,
             anchored,
+            check_order,
         }
     }
 
@@ -285,8 +291,9 @@ impl Message {
     /// Whether every slot of `pattern` has an alternative whose words all occur: a cheap
     /// necessary condition, checked before the positional search.
     fn may_match(&self, pattern: &Pattern) -> bool {
-        pattern.slots.iter().all(|slot| {
-            slot.0
+        pattern.check_order.iter().all(|&i| {
+            pattern.slots[i]
+                .0
                 .iter()
                 .any(|alternative| alternative.iter().all(|&w| self.has(w)))
         })

@@ -28,6 +28,7 @@ fn the_held_out_sets_stay_flagged_with_few_look_alikes() {
         "safety-heldout-d.toml",
         "safety-heldout-e.toml",
         "safety-heldout-f.toml",
+        "safety-heldout-g.toml",
     ] {
         let report = SafetyReport::run(matcher, &load_set(name));
         println!("{name}:\n{report}");
