@@ -21,7 +21,7 @@ use std::ops::Range;
 use crate::faq::{RedFlags, Tier, When};
 use crate::fuzzy::{FuzzyIndex, MessageCorrector};
 use crate::text::{Analyzer, Token};
-use pattern::{Compiler, Message, PatternRange, Patterns, WordId};
+use pattern::{Compiler, Live, Message, PatternRange, Patterns, WordId};
 
 /// What the detector found in one message.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -218,7 +218,9 @@ struct Rule {
 /// The FAQ's safety rules and cues, compiled.
 pub struct SafetyDetector {
     rules: Vec<Rule>,
-    /// Cue patterns by kind, ignore first.
+    /// Figures of speech and negated symptoms, removed before anything else is read.
+    ignore: PatternRange,
+    /// The other cue patterns, by kind.
     cues: Vec<(CueKind, PatternRange)>,
     patterns: Patterns,
     words: std::collections::HashMap<String, WordId>,
@@ -244,8 +246,8 @@ impl SafetyDetector {
     pub fn new(red_flags: &RedFlags, analyzer: &Analyzer) -> Self {
         let mut compiler = Compiler::new(analyzer, &red_flags.classes);
         let cues = &red_flags.cues;
+        let ignore = compiler.compile_cues(&cues.ignore);
         let cues = vec![
-            (CueKind::Ignore, compiler.compile_cues(&cues.ignore)),
             (CueKind::Report, compiler.compile_cues(&cues.report)),
             (CueKind::Now, compiler.compile_cues(&cues.now)),
             (CueKind::Question, compiler.compile_cues(&cues.question)),
@@ -281,6 +283,7 @@ impl SafetyDetector {
         let fuzzy = FuzzyIndex::new(forms.into_iter().map(|w| (w.clone(), 1)));
         Self {
             rules,
+            ignore,
             cues,
             patterns,
             words: vocabulary.stems,
@@ -338,29 +341,34 @@ impl SafetyDetector {
         // Most messages are ordinary questions that no rule can match even before anything
         // is removed: then only distress matters, and the cues need not be read.
         let any_rule = self.rules.iter().any(|rule| {
-            rule.groups.iter().all(|group| {
-                live.within(group)
-                    .any(|p| message.find(self.patterns.get(p)).is_some())
-            })
+            rule.groups
+                .iter()
+                .all(|group| self.find_in(&message, &live, group).is_some())
         });
         if !any_rule && !detail {
             assessment.safety_net = self
                 .cues
                 .iter()
                 .filter(|(kind, _)| *kind == CueKind::Distress)
-                .any(|(_, range)| {
-                    live.within(range)
-                        .any(|p| message.find(self.patterns.get(p)).is_some())
-                });
+                .any(|(_, range)| self.find_in(&message, &live, range).is_some());
             return assessment;
         }
-        // Every pattern of a kind is found before anything is removed or counted.
+        // Every ignore pattern is found before anything is removed, then the cues are read.
+        let ignored: Vec<Range<usize>> = live
+            .within(&self.ignore)
+            .flat_map(|p| {
+                let spans = message.find_all(self.patterns.get(p));
+                if detail {
+                    if let Some(first) = spans.first() {
+                        assessment.cues.push((CueKind::Ignore, words(first)));
+                    }
+                }
+                spans
+            })
+            .collect();
+        message.blank(&ignored);
         let mut found: Vec<(CueKind, Vec<Range<usize>>)> = Vec::with_capacity(self.cues.len());
         for (kind, patterns) in &self.cues {
-            if *kind != CueKind::Ignore && found.len() == 1 {
-                let ignored: Vec<Range<usize>> = found[0].1.clone();
-                message.blank(&ignored);
-            }
             let mut spans = Vec::new();
             for pattern in live.within(patterns) {
                 let all = message.find_all(self.patterns.get(pattern));
@@ -379,10 +387,7 @@ impl SafetyDetector {
             let spans: Option<Vec<Range<usize>>> = rule
                 .groups
                 .iter()
-                .map(|group| {
-                    live.within(group)
-                        .find_map(|p| message.find(self.patterns.get(p)))
-                })
+                .map(|group| self.find_in(&message, &live, group))
                 .collect();
             let Some(spans) = spans else { continue };
             // A crisis is held back only by a past cue that speaks of it; symptoms by any.
@@ -414,6 +419,17 @@ impl SafetyDetector {
         assessment.safety_net =
             assessment.fired.is_empty() && (distress || !assessment.evidence.is_empty());
         assessment
+    }
+
+    /// The first pattern of `range` found in `message`, as its span.
+    fn find_in(
+        &self,
+        message: &Message,
+        live: &Live,
+        range: &PatternRange,
+    ) -> Option<Range<usize>> {
+        live.within(range)
+            .find_map(|p| message.find(self.patterns.get(p)))
     }
 
     /// The rule word a token is (after typo correction), if any.
@@ -460,6 +476,7 @@ fn read_frame(found: Vec<(CueKind, Vec<Range<usize>>)>) -> (Frame, Vec<Range<usi
         }
         let count = distinct(&mut spans);
         match kind {
+            // Ignored words are removed before the frame is read.
             CueKind::Ignore => {}
             CueKind::Report => frame.report += count,
             CueKind::Now => {
