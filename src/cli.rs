@@ -238,8 +238,7 @@ fn eval(path: &Path, file: &Path, min_accuracy: Option<f64>) -> Result<ExitCode>
         let set = SafetySet::parse(&source).with_context(|| format!("in {}", file.display()))?;
         let report = SafetyReport::run(&Matcher::new(&faq), &set);
         out!("{report}");
-        let right = report.recall().correct + report.lookalikes_clear().correct;
-        right as f64 / report.results.len().max(1) as f64
+        report.overall().rate()
     } else {
         let cases = parse_cases(&source, &faq).with_context(|| format!("in {}", file.display()))?;
         let report = EvalReport::run(&Matcher::new(&faq), &faq, &cases);

@@ -139,46 +139,49 @@ impl SafetyReport {
         Self { results }
     }
 
-    fn tally(&self, filter: impl Fn(&SafetyResult) -> bool) -> Tally {
+    /// Of the results `filter` keeps, how many `counts` (in `correct`).
+    fn tally(
+        &self,
+        filter: impl Fn(&SafetyResult) -> bool,
+        counts: impl Fn(&SafetyResult) -> bool,
+    ) -> Tally {
         self.results
             .iter()
             .filter(|r| filter(r))
             .fold(Tally::default(), |t, r| Tally {
-                correct: t.correct + usize::from(r.correct()),
+                correct: t.correct + usize::from(counts(r)),
                 total: t.total + 1,
             })
+    }
+
+    /// Every message: reports at their tier, look-alikes not flagged.
+    #[must_use]
+    pub fn overall(&self) -> Tally {
+        self.tally(|_| true, SafetyResult::correct)
     }
 
     /// Reports flagged at their tier or higher.
     #[must_use]
     pub fn recall(&self) -> Tally {
-        self.tally(|r| r.expected.is_some())
+        self.tally(|r| r.expected.is_some(), SafetyResult::correct)
     }
 
     /// Reports flagged at any tier (a lower tier still is not silence).
     #[must_use]
     pub fn flagged(&self) -> Tally {
-        let reports = self.results.iter().filter(|r| r.expected.is_some());
-        reports.fold(Tally::default(), |t, r| Tally {
-            correct: t.correct + usize::from(r.got.is_some()),
-            total: t.total + 1,
-        })
+        self.tally(|r| r.expected.is_some(), |r| r.got.is_some())
     }
 
     /// Look-alikes not flagged.
     #[must_use]
     pub fn lookalikes_clear(&self) -> Tally {
-        self.tally(|r| r.expected.is_none())
+        self.tally(|r| r.expected.is_none(), SafetyResult::correct)
     }
 
     /// Look-alikes flagged as an emergency or crisis (`correct` counts them).
     #[must_use]
     pub fn lookalikes_as_emergency(&self) -> Tally {
-        let lookalikes = self.results.iter().filter(|r| r.expected.is_none());
-        lookalikes.fold(Tally::default(), |t, r| Tally {
-            correct: t.correct + usize::from(r.got >= Some(Tier::Emergency)),
-            total: t.total + 1,
-        })
+        self.tally(|r| r.expected.is_none(), |r| r.got >= Some(Tier::Emergency))
     }
 
     /// Per label, in order of first appearance.
@@ -192,7 +195,10 @@ impl SafetyReport {
         }
         labels
             .into_iter()
-            .map(|label| (label.to_string(), self.tally(|r| r.label == label)))
+            .map(|label| {
+                let tally = self.tally(|r| r.label == label, SafetyResult::correct);
+                (label.to_string(), tally)
+            })
             .collect()
     }
 }
