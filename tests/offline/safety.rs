@@ -3,7 +3,7 @@
 
 use prolobot::eval::{SafetyReport, SafetySet};
 use prolobot::faq::Tier;
-use prolobot::matcher::{Matcher, Outcome};
+use prolobot::matcher::Outcome;
 
 use crate::{shipped_faq, shipped_matcher};
 
@@ -344,7 +344,7 @@ fn single_typo_variants(message: &str) -> Vec<String> {
 
 #[test]
 fn reports_of_symptoms_now_are_emergencies() {
-    let matcher = Matcher::new(&shipped_faq());
+    let (_, matcher) = shipped_matcher();
     for report in REPORTS {
         assert_eq!(
             matcher.decide(report).outcome,
@@ -356,7 +356,7 @@ fn reports_of_symptoms_now_are_emergencies() {
 
 #[test]
 fn general_questions_about_risks_are_not_emergencies() {
-    let matcher = Matcher::new(&shipped_faq());
+    let (_, matcher) = shipped_matcher();
     for question in QUESTIONS {
         assert_ne!(
             matcher.decide(question).outcome,
@@ -368,7 +368,7 @@ fn general_questions_about_risks_are_not_emergencies() {
 
 #[test]
 fn single_typos_in_reports_are_still_flagged() {
-    let matcher = Matcher::new(&shipped_faq());
+    let (_, matcher) = shipped_matcher();
     let variants: Vec<String> = REPORTS
         .iter()
         .flat_map(|r| single_typo_variants(r))
