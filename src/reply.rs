@@ -256,9 +256,12 @@ pub(crate) fn answer_body(entry: &Entry) -> String {
 /// The longest disclaimer the FAQ may set, so a reply always has room for a body.
 pub const DISCLAIMER_LIMIT: usize = 500;
 
+/// The longest safety-net line the FAQ may set: it goes on top of answers, never cut.
+pub const SAFETY_NET_LIMIT: usize = 500;
+
 /// The lead line, `body` and the disclaimer; the body is cut (never the lead or the
 /// disclaimer) to fit a message. Validation keeps the disclaimer within [`DISCLAIMER_LIMIT`]
-/// and the safety-net line short, so both always fit.
+/// and the safety-net line within [`SAFETY_NET_LIMIT`], so both always fit.
 fn fit_with_disclaimer(lead: Option<&str>, body: &str, disclaimer: &str) -> String {
     const CUT_MARK: &str = "… (shortened: ask a moderator for the full text)";
     let head = lead.map(|line| format!("{line}\n\n")).unwrap_or_default();

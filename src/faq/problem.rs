@@ -34,6 +34,16 @@ pub enum Problem {
         /// The limit.
         limit: usize,
     },
+    /// A text that goes on top of other replies, too long to leave them room.
+    #[error("`{field}` is {length} characters; keep it within {limit}")]
+    TextTooLong {
+        /// The field.
+        field: &'static str,
+        /// Its length in characters.
+        length: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// An id that is not lowercase kebab-case.
     #[error("id `{0}` must be lowercase kebab-case, like `side-effects`")]
     MalformedId(String),

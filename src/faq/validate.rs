@@ -17,7 +17,7 @@ use super::{
     Cues, Entry, Faq, Loaded, RedFlagRule, RedFlags, Synonym, Texts, Thresholds, Tier, When,
     WordClass,
 };
-use crate::reply::{rendered_answer_len, DISCLAIMER_LIMIT, MESSAGE_LIMIT};
+use crate::reply::{rendered_answer_len, DISCLAIMER_LIMIT, MESSAGE_LIMIT, SAFETY_NET_LIMIT};
 use crate::text::{normalise, Analyzer};
 
 const TOP_LEVEL_KEYS: &str = "reviewed, texts, matching, synonyms, red_flags, entry";
@@ -210,6 +210,17 @@ fn check_texts(c: &mut Collector<'_>, raw: RawTexts) -> Texts {
     require_text(c, &raw.urgent, "urgent");
     require_text(c, &raw.crisis, "crisis");
     require_text(c, &raw.safety_net, "safety_net");
+    let length = raw.safety_net.get_ref().trim().chars().count();
+    if length > SAFETY_NET_LIMIT {
+        c.error(
+            raw.safety_net.span(),
+            Problem::TextTooLong {
+                field: "safety_net",
+                length,
+                limit: SAFETY_NET_LIMIT,
+            },
+        );
+    }
     require_text(c, &raw.no_match, "no_match");
     Texts {
         disclaimer: raw.disclaimer.into_inner(),

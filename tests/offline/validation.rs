@@ -293,6 +293,23 @@ fn safety_rule_mistakes_are_positioned_in_plain_words() {
     let found = errors(&with_class);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].2, Problem::NestedClass("swell".into()));
+    let long_line = "x".repeat(600);
+    let found = errors(&broken(
+        "safety_net = \"If this is happening now, get help now.\"",
+        &format!("safety_net = \"{long_line}\""),
+    ));
+    assert_eq!(
+        found,
+        [(
+            8,
+            14,
+            Problem::TextTooLong {
+                field: "safety_net",
+                length: 600,
+                limit: 500,
+            }
+        )]
+    );
     let missing_texts = broken("urgent = \"See a doctor today.\"\n", "");
     let diagnostics = Faq::from_toml_str(&missing_texts).expect_err("urgent text is required");
     assert!(
