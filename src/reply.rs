@@ -246,7 +246,12 @@ impl<'f> Composer<'f> {
 
 /// The body of an answer as posted: bold title, answer, a small sources line.
 pub(crate) fn answer_body(entry: &Entry) -> String {
-    let mut body = format!("**{}**\n{}", entry.title.trim(), entry.answer.trim());
+    answer_body_with(entry, &entry.answer)
+}
+
+/// [`answer_body`] with `text` in place of the short answer (the detail text).
+fn answer_body_with(entry: &Entry, text: &str) -> String {
+    let mut body = format!("**{}**\n{}", entry.title.trim(), text.trim());
     if !entry.sources.is_empty() {
         let _ = write!(body, "\n-# Sources: {}", entry.sources.join("; "));
     }
@@ -280,6 +285,6 @@ fn footer(disclaimer: &str) -> String {
 }
 
 /// Characters an answer takes when posted, before any cutting.
-pub(crate) fn rendered_answer_len(entry: &Entry, disclaimer: &str) -> usize {
-    answer_body(entry).chars().count() + footer(disclaimer).chars().count()
+pub(crate) fn rendered_answer_len(entry: &Entry, text: &str, disclaimer: &str) -> usize {
+    answer_body_with(entry, text).chars().count() + footer(disclaimer).chars().count()
 }

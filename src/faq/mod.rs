@@ -231,8 +231,10 @@ pub struct Entry {
     pub questions: Vec<String>,
     /// Domain words and phrases that signal this entry.
     pub keywords: Vec<String>,
-    /// The answer, in Discord Markdown.
+    /// The short answer, in Discord Markdown: what is posted first.
     pub answer: String,
+    /// The longer, fully sourced text, posted when someone asks for more detail.
+    pub detail: Option<String>,
     /// Short citations.
     pub sources: Vec<String>,
     /// Ids of related entries.

@@ -91,6 +91,7 @@ pub struct RawEntry {
     #[serde(default)]
     pub keywords: Vec<Spanned<String>>,
     pub answer: Spanned<String>,
+    pub detail: Option<Spanned<String>>,
     #[serde(default)]
     pub sources: Vec<Spanned<String>>,
     #[serde(default)]

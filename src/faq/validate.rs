@@ -623,6 +623,9 @@ fn check_questions(
 fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &Analyzer) -> Entry {
     require_text(c, &raw.title, "title");
     require_text(c, &raw.answer, "answer");
+    if let Some(detail) = &raw.detail {
+        require_text(c, detail, "detail");
+    }
     if raw.medical && raw.sources.is_empty() {
         c.error(
             raw.id.span(),
@@ -633,6 +636,7 @@ fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &A
         matchable(c, keyword, analyzer);
     }
     let answer_span: Range<usize> = raw.answer.span();
+    let detail_span: Option<Range<usize>> = raw.detail.as_ref().map(Spanned::span);
     let entry = Entry {
         id: raw.id.into_inner(),
         title: raw.title.into_inner(),
@@ -645,11 +649,12 @@ fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &A
             .collect(),
         keywords: raw.keywords.into_iter().map(Spanned::into_inner).collect(),
         answer: raw.answer.into_inner(),
+        detail: raw.detail.map(Spanned::into_inner),
         sources: raw.sources.into_iter().map(Spanned::into_inner).collect(),
         related: raw.related.into_iter().map(Spanned::into_inner).collect(),
         reviewed: raw.reviewed.map(|d| d.to_string()),
     };
-    let length = rendered_answer_len(&entry, &texts.disclaimer);
+    let length = rendered_answer_len(&entry, &entry.answer, &texts.disclaimer);
     if length > MESSAGE_LIMIT {
         c.error(
             answer_span,
@@ -658,6 +663,18 @@ fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &A
                 limit: MESSAGE_LIMIT,
             },
         );
+    }
+    if let (Some(detail), Some(span)) = (&entry.detail, detail_span) {
+        let length = rendered_answer_len(&entry, detail, &texts.disclaimer);
+        if length > MESSAGE_LIMIT {
+            c.error(
+                span,
+                Problem::AnswerTooLong {
+                    length,
+                    limit: MESSAGE_LIMIT,
+                },
+            );
+        }
     }
     entry
 }

@@ -64,6 +64,7 @@ fn faq(pairs: &[Pair]) -> Faq {
             questions: p.examples.clone(),
             keywords: Vec::new(),
             answer: p.answer.clone(),
+            detail: None,
             sources: Vec::new(),
             related: Vec::new(),
             reviewed: None,
