@@ -9,12 +9,11 @@ use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use prolobot::config::Config;
 use prolobot::discord::KnowledgeBase;
-use prolobot::eval::{parse_cases, EvalReport, SafetyReport, SafetySet};
-use prolobot::faq::{render, Faq, LoadError, Loaded, Tier};
-use prolobot::matcher::Matcher;
-use prolobot::reply::Composer;
 use prolobot::store::{ReportQuery, Store};
-use prolobot::text::Analyzer;
+use prolobot_core::{
+    parse_cases, render_diagnostics as render, Analyzer, EvalReport, Faq, Knowledge, LoadError,
+    Loaded, SafetyReport, SafetySet, Severity, Tier,
+};
 
 /// `println!` that returns a broken pipe as an error instead of panicking, so
 /// `prolobot explain ... | head` ends quietly.
@@ -108,12 +107,13 @@ pub fn run() -> Result<ExitCode> {
     }
 }
 
-fn load(path: &Path) -> Result<Faq> {
+/// The FAQ at `path`, indexed; its warnings go to stderr.
+fn load(path: &Path) -> Result<Knowledge> {
     let Loaded { faq, warnings } = Faq::load(path)?;
     if !warnings.is_empty() {
         eprintln!("{}", render(path, &warnings));
     }
-    Ok(faq)
+    Ok(Knowledge::new(faq))
 }
 
 fn check(path: &Path) -> Result<ExitCode> {
@@ -125,8 +125,8 @@ fn check(path: &Path) -> Result<ExitCode> {
             out!(
                 "{}: ok ({} entries, {} red-flag rules, {} warning(s))",
                 path.display(),
-                faq.entries.len(),
-                faq.red_flags.rules.len(),
+                faq.entries().len(),
+                faq.red_flags().rules.len(),
                 warnings.len()
             );
             ExitCode::SUCCESS
@@ -135,7 +135,7 @@ fn check(path: &Path) -> Result<ExitCode> {
             out!("{}", render(&path, &diagnostics));
             let errors = diagnostics
                 .iter()
-                .filter(|d| d.severity == prolobot::faq::Severity::Error)
+                .filter(|d| d.severity == Severity::Error)
                 .count();
             out!(
                 "{}: {errors} error(s); the bot keeps serving the last good version",
@@ -151,31 +151,18 @@ fn check(path: &Path) -> Result<ExitCode> {
 }
 
 fn ask(path: &Path, question: &str) -> Result<ExitCode> {
-    let faq = load(path)?;
-    let matcher = Matcher::new(&faq);
-    out!(
-        "{}",
-        Composer::new(&faq)
-            .decision(&matcher.decide(question))
-            .text()
-    );
+    let knowledge = load(path)?;
+    out!("{}", knowledge.respond(question).reply().text());
     Ok(ExitCode::SUCCESS)
 }
 
 fn chat(path: &Path) -> Result<ExitCode> {
-    let faq = load(path)?;
-    let matcher = Matcher::new(&faq);
-    let composer = Composer::new(&faq);
+    let knowledge = load(path)?;
     let answer = |line: &str| -> Option<String> {
         match line.trim() {
             "" => None,
-            "/list" => Some(composer.topic_list().text().to_string()),
-            question => Some(
-                composer
-                    .decision(&matcher.decide(question))
-                    .text()
-                    .to_string(),
-            ),
+            "/list" => Some(knowledge.composer().topic_list().text().to_string()),
+            question => Some(knowledge.respond(question).reply().text().to_string()),
         }
     };
     if !io::stdin().is_terminal() {
@@ -208,21 +195,21 @@ fn chat(path: &Path) -> Result<ExitCode> {
 }
 
 fn match_lines(path: &Path) -> Result<ExitCode> {
-    let faq = load(path)?;
-    let matcher = Matcher::new(&faq);
+    let knowledge = load(path)?;
+    let faq = knowledge.faq();
     let mut out = io::BufWriter::new(io::stdout().lock());
     for line in io::stdin().lock().lines() {
         let question = line?;
-        let decision = matcher.decide(&question);
-        let id = |i: usize| faq.entries[i].id.as_str();
+        let decision = knowledge.decide(&question);
+        let id = |entry| faq.get(entry).id.as_str();
         let record = serde_json::json!({
             "question": question,
-            "outcome": decision.outcome.as_str(),
-            "id": decision.entry.map(id),
-            "confidence": (f64::from(decision.confidence) * 1000.0).round() / 1000.0,
-            "suggestions": decision.suggestions.iter().map(|&i| id(i)).collect::<Vec<_>>(),
-            "tier": decision.tier.map(Tier::as_str),
-            "safety_net": decision.safety_net,
+            "outcome": decision.outcome().as_str(),
+            "id": decision.entry().map(id),
+            "confidence": (f64::from(decision.confidence()) * 1000.0).round() / 1000.0,
+            "suggestions": decision.suggestions().iter().map(|&entry| id(entry)).collect::<Vec<_>>(),
+            "tier": decision.tier().map(Tier::as_str),
+            "safety_net": decision.safety_net(),
         });
         writeln!(out, "{record}")?;
     }
@@ -231,17 +218,18 @@ fn match_lines(path: &Path) -> Result<ExitCode> {
 }
 
 fn eval(path: &Path, file: &Path, min_accuracy: Option<f64>) -> Result<ExitCode> {
-    let faq = load(path)?;
+    let knowledge = load(path)?;
     let source =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let accuracy = if SafetySet::is_safety_set(&source) {
         let set = SafetySet::parse(&source).with_context(|| format!("in {}", file.display()))?;
-        let report = SafetyReport::run(&Matcher::new(&faq), &set);
+        let report = SafetyReport::run(&knowledge, &set);
         out!("{report}");
         report.overall().rate()
     } else {
-        let cases = parse_cases(&source, &faq).with_context(|| format!("in {}", file.display()))?;
-        let report = EvalReport::run(&Matcher::new(&faq), &faq, &cases);
+        let cases = parse_cases(&source, knowledge.faq())
+            .with_context(|| format!("in {}", file.display()))?;
+        let report = EvalReport::run(&knowledge, &cases);
         out!("{report}");
         report.overall().rate()
     };
@@ -253,8 +241,7 @@ fn eval(path: &Path, file: &Path, min_accuracy: Option<f64>) -> Result<ExitCode>
 }
 
 fn explain(path: &Path, question: &str) -> Result<ExitCode> {
-    let faq = load(path)?;
-    out!("{}", Matcher::new(&faq).explain(question));
+    out!("{}", load(path)?.explain(question));
     Ok(ExitCode::SUCCESS)
 }
 

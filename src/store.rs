@@ -42,7 +42,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-pub use crate::matcher::Outcome;
+pub use prolobot_core::Outcome;
 
 /// Default number of days question rows are kept before [`Store::prune`] deletes them.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use serenity::all::{ChannelId, CreateAllowedMentions, CreateMessage, Http, RoleId};
 
-use super::knowledge::Knowledge;
 use super::Data;
-use crate::faq::Tier;
-use crate::matcher::Decision;
-use crate::reply::Composer;
+use prolobot_core::Composer;
+use prolobot_core::Decision;
+use prolobot_core::Knowledge;
+use prolobot_core::Tier;
 
 /// How long after an alert a channel gets no other alert of the same or a lower tier.
 pub(crate) const ALERT_WINDOW: Duration = Duration::from_mins(5);
@@ -46,10 +46,10 @@ impl Alert {
         channel: u64,
         message: Option<u64>,
     ) -> Option<Self> {
-        let (guild, tier) = guild.zip(decision.tier)?;
+        let (guild, tier) = guild.zip(decision.tier())?;
         let mut categories: Vec<String> = Vec::new();
-        for &rule in &decision.red_flags {
-            let category = &knowledge.faq.red_flags.rules[rule].category;
+        for &rule in decision.rules() {
+            let category = &knowledge.faq().rule(rule).category;
             if !categories.contains(category) {
                 categories.push(category.clone());
             }
@@ -134,13 +134,7 @@ pub(crate) async fn raise(http: &Http, data: &Data, knowledge: &Knowledge, alert
         );
         return;
     }
-    post(
-        http,
-        &Composer::new(&knowledge.faq),
-        (log_channel, role),
-        alert,
-    )
-    .await;
+    post(http, &knowledge.composer(), (log_channel, role), alert).await;
 }
 
 /// Posts `alert` to the log channel, pinging `role` only. Failures are logged: the user has

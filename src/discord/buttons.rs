@@ -9,7 +9,7 @@ use std::fmt;
 
 use serenity::all::{ButtonStyle, CreateActionRow, CreateButton};
 
-use crate::reply::{Reply, ReplyKind};
+use prolobot_core::{Reply, ReplyKind};
 
 /// Discord's limit on a custom id, in characters.
 const CUSTOM_ID_LIMIT: usize = 100;
@@ -283,11 +283,11 @@ mod tests {
     #[test]
     fn each_kind_of_reply_gets_its_buttons() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
-        let faq = crate::faq::Faq::load(path.as_ref())
+        let faq = prolobot_core::Faq::load(path.as_ref())
             .expect("shipped FAQ")
             .faq;
-        let composer = crate::reply::Composer::new(&faq);
-        let (first, second) = (&faq.entries[0], &faq.entries[1]);
+        let composer = prolobot_core::Composer::new(&faq);
+        let (first, second) = (&faq.entries()[0], &faq.entries()[1]);
         let answer = composer.answer(first);
         let suggestions = composer.suggestions(&[first, second]);
         let no_match = composer.no_match();

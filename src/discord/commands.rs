@@ -5,6 +5,7 @@
 //! `default_member_permissions` applies to whole commands, not to subcommands; the server-side
 //! [`moderator_check`] runs on every use whatever a server admin set.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serenity::all::{AutocompleteChoice, CreateAutocompleteResponse, GuildId};
@@ -13,12 +14,10 @@ use super::access::member_is_moderator;
 use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
 use super::insights::Handled;
-use super::knowledge::Knowledge;
-use super::layout::{body_room, code_block};
+use super::layout::code_block;
 use super::{outgoing, report_reload, Context, Data, Error};
-use crate::faq::Entry;
-use crate::reply::{Composer, Reply};
 use crate::store::ReportQuery;
+use prolobot_core::{body_room, Entry, EntryRef, Knowledge, Reply};
 
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
@@ -57,20 +56,20 @@ async fn ask(
 ) -> Result<(), Error> {
     let data = ctx.data();
     let knowledge = data.knowledge.current();
-    let decision = knowledge.matcher.decide(&question);
+    let response = knowledge.respond(&question);
+    let decision = response.decision();
     let guild = ctx.guild_id().map(GuildId::get);
     let handled = Handled::new(
         &knowledge,
-        &decision,
+        decision,
         &question,
         guild,
         ctx.channel_id().get(),
     );
     let row = data.insights.record(handled).await;
-    let reply = Composer::new(&knowledge.faq).decision(&decision);
-    send(ctx, &reply, row, public.unwrap_or(false)).await?;
+    send(ctx, response.reply(), row, public.unwrap_or(false)).await?;
     let channel = ctx.channel_id().get();
-    if let Some(alert) = Alert::for_decision(&knowledge, &decision, guild, channel, None) {
+    if let Some(alert) = Alert::for_decision(&knowledge, decision, guild, channel, None) {
         alerts::raise(ctx.http(), data, &knowledge, &alert).await;
     }
     Ok(())
@@ -87,7 +86,7 @@ async fn topic(
     public: Option<bool>,
 ) -> Result<(), Error> {
     let knowledge = ctx.data().knowledge.current();
-    let composer = Composer::new(&knowledge.faq);
+    let composer = knowledge.composer();
     let reply = match find_topic(&knowledge, &topic) {
         Some(entry) => composer.answer(entry),
         None => composer.error("I couldn't find that topic. `/faq list` shows them all."),
@@ -99,7 +98,7 @@ async fn topic(
 #[poise::command(slash_command)]
 async fn list(ctx: Context<'_>) -> Result<(), Error> {
     let knowledge = ctx.data().knowledge.current();
-    let reply = Composer::new(&knowledge.faq).topic_list();
+    let reply = knowledge.composer().topic_list();
     send(ctx, &reply, None, false).await
 }
 
@@ -145,9 +144,9 @@ async fn test(
     question: String,
 ) -> Result<(), Error> {
     let knowledge = ctx.data().knowledge.current();
-    let explanation = knowledge.matcher.explain(&question).to_string();
-    let text = code_block(&explanation, body_room(&knowledge.faq.texts.disclaimer));
-    let reply = Composer::new(&knowledge.faq).notice(&text);
+    let explanation = knowledge.explain(&question).to_string();
+    let text = code_block(&explanation, body_room(&knowledge.faq().texts().disclaimer));
+    let reply = knowledge.composer().notice(&text);
     send(ctx, &reply, None, false).await
 }
 
@@ -156,7 +155,7 @@ async fn test(
 async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let data = ctx.data();
     let knowledge = data.knowledge.current();
-    let composer = Composer::new(&knowledge.faq);
+    let composer = knowledge.composer();
     let Some(guild) = ctx.guild_id() else {
         return send(
             ctx,
@@ -170,8 +169,8 @@ async fn stats(ctx: Context<'_>) -> Result<(), Error> {
         guild_id: Some(guild.get()),
         ..ReportQuery::default()
     };
-    let report = data.insights.report(query, Arc::clone(&knowledge)).await?;
-    let room = STATS_CHARS.min(body_room(&knowledge.faq.texts.disclaimer));
+    let report = data.insights.report(query).await?;
+    let room = STATS_CHARS.min(body_room(&knowledge.faq().texts().disclaimer));
     let text = code_block(&report.render_text(room - super::layout::CODE_FENCES), room);
     send(ctx, &composer.notice(&text), None, false).await
 }
@@ -216,7 +215,7 @@ async fn complete_topic(ctx: Context<'_>, partial: &str) -> CreateAutocompleteRe
 /// fuzzy match of what was typed.
 fn find_topic<'k>(knowledge: &'k Knowledge, typed: &str) -> Option<&'k Entry> {
     knowledge
-        .faq
+        .faq()
         .entry(typed.trim())
         .or_else(|| topic_choices(knowledge, typed).into_iter().next())
 }
@@ -225,29 +224,31 @@ fn find_topic<'k>(knowledge: &'k Knowledge, typed: &str) -> Option<&'k Entry> {
 /// titles close to it (Jaro-Winkler over the title and its words, for typos), then entries the
 /// matcher finds for it as a question. Nothing typed: every entry in file order.
 fn topic_choices<'k>(knowledge: &'k Knowledge, partial: &str) -> Vec<&'k Entry> {
-    let entries = &knowledge.faq.entries;
+    let faq = knowledge.faq();
     let partial = partial.trim().to_lowercase();
     if partial.is_empty() {
-        return entries.iter().take(MAX_CHOICES).collect();
+        return faq.entries().iter().take(MAX_CHOICES).collect();
     }
-    let mut scores: Vec<f64> = entries
-        .iter()
-        .map(|entry| title_score(&partial, entry))
+    let mut scores: HashMap<EntryRef, f64> = faq
+        .refs()
+        .map(|(entry, content)| (entry, title_score(&partial, content)))
         .collect();
-    for candidate in knowledge.matcher.rank(&partial) {
-        let score = &mut scores[candidate.entry];
-        *score = score.max(f64::from(candidate.confidence) * 0.9);
+    for candidate in knowledge.rank(&partial) {
+        let matched = f64::from(candidate.confidence) * 0.9;
+        scores
+            .entry(candidate.entry)
+            .and_modify(|score| *score = score.max(matched));
     }
-    let mut ranked: Vec<(usize, f64)> = scores
+    let mut ranked: Vec<(EntryRef, f64)> = scores
         .into_iter()
-        .enumerate()
         .filter(|&(_, score)| score >= MIN_FUZZY * 0.9)
         .collect();
+    // Best first; ties in file order.
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked
         .into_iter()
         .take(MAX_CHOICES)
-        .map(|(index, _)| &entries[index])
+        .map(|(entry, _)| faq.get(entry))
         .collect()
 }
 
@@ -283,7 +284,7 @@ fn clip(text: &str, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::faq::Faq;
+    use prolobot_core::Faq;
 
     fn shipped() -> Knowledge {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
@@ -321,7 +322,7 @@ mod tests {
     fn autocomplete_lists_everything_for_nothing_and_nothing_for_noise() {
         let knowledge = shipped();
         let all = topic_choices(&knowledge, "  ");
-        assert_eq!(all.len(), knowledge.faq.entries.len().min(MAX_CHOICES));
+        assert_eq!(all.len(), knowledge.faq().entries().len().min(MAX_CHOICES));
         assert!(topic_choices(&knowledge, "zzqxv").is_empty());
     }
 

@@ -11,12 +11,12 @@ use super::access::member_is_moderator;
 use super::alerts::{self, Alert};
 use super::buttons::{self, Button, Placement};
 use super::insights::Handled;
-use super::knowledge::Knowledge;
 use super::limits::{Ask, Limits, Verdict};
 use super::{outgoing, Data, Error};
-use crate::faq::Entry;
-use crate::reply::{Composer, Reply, ReplyKind};
 use crate::store::VoteOutcome;
+use prolobot_core::Entry;
+use prolobot_core::Knowledge;
+use prolobot_core::{Composer, Reply, ReplyKind};
 
 /// Most entries offered after "Not helpful".
 const MAX_ALTERNATIVES: usize = 3;
@@ -236,16 +236,17 @@ fn compose(
     trigger: Trigger,
     message: &Message,
 ) -> Option<(Reply, Option<Handled>, Option<Alert>)> {
-    let composer = Composer::new(&knowledge.faq);
-    if crate::text::normalise(&message.content).is_empty() {
-        return (trigger != Trigger::Support).then(|| (composer.topic_list(), None, None));
+    if prolobot_core::normalise(&message.content).is_empty() {
+        return (trigger != Trigger::Support)
+            .then(|| (knowledge.composer().topic_list(), None, None));
     }
-    let decision = knowledge.matcher.decide(&message.content);
+    let response = knowledge.respond(&message.content);
+    let decision = response.decision();
     let guild = message.guild_id.map(GuildId::get);
     let channel = message.channel_id.get();
-    let handled = Handled::new(knowledge, &decision, &message.content, guild, channel);
-    let alert = Alert::for_decision(knowledge, &decision, guild, channel, Some(message.id.get()));
-    Some((composer.decision(&decision), Some(handled), alert))
+    let handled = Handled::new(knowledge, decision, &message.content, guild, channel);
+    let alert = Alert::for_decision(knowledge, decision, guild, channel, Some(message.id.get()));
+    Some((response.into_reply(), Some(handled), alert))
 }
 
 async fn on_click(
@@ -257,7 +258,7 @@ async fn on_click(
         return Ok(());
     };
     let knowledge = data.knowledge.current();
-    let composer = Composer::new(&knowledge.faq);
+    let composer = knowledge.composer();
     let clicker = click.user.id.get();
     let is_asker = clicker == button.asker();
     let response = match button {
@@ -315,7 +316,7 @@ fn suggestion_chosen(
     asker: u64,
     deletable: bool,
 ) -> CreateInteractionResponse {
-    let Some(entry) = knowledge.faq.entry(entry) else {
+    let Some(entry) = knowledge.faq().entry(entry) else {
         let reply = composer
             .error("that topic is no longer in the FAQ. `/faq list` shows the current ones.");
         return outgoing::ephemeral(&reply, Vec::new());
@@ -370,14 +371,13 @@ async fn vote(
 /// Other entries for a question whose answer did not help: the next candidates above the
 /// suggestion threshold, else the answered entry's related entries.
 fn alternatives<'k>(knowledge: &'k Knowledge, question: &str, answered: &str) -> Vec<&'k Entry> {
-    let faq = &knowledge.faq;
-    let threshold = knowledge.matcher.thresholds().suggest;
+    let faq = knowledge.faq();
+    let threshold = faq.thresholds().suggest;
     let ranked: Vec<&Entry> = knowledge
-        .matcher
         .rank(question)
         .into_iter()
         .filter(|candidate| candidate.confidence >= threshold)
-        .map(|candidate| &faq.entries[candidate.entry])
+        .map(|candidate| faq.get(candidate.entry))
         .filter(|entry| entry.id != answered)
         .take(MAX_ALTERNATIVES)
         .collect();
@@ -404,7 +404,7 @@ mod tests {
 
     use serde_json::json;
 
-    use crate::faq::Faq;
+    use prolobot_core::Faq;
 
     const BOT: u64 = 100;
     const SUPPORT: u64 = 300;
@@ -481,8 +481,8 @@ mod tests {
     #[test]
     fn plans() {
         let knowledge = shipped();
-        let composer = Composer::new(&knowledge.faq);
-        let answer = composer.answer(&knowledge.faq.entries[0]);
+        let composer = knowledge.composer();
+        let answer = composer.answer(&knowledge.faq().entries()[0]);
         let no_match = composer.no_match();
         let emergency = composer.emergency(&[]);
         let start = Instant::now();
@@ -513,7 +513,7 @@ mod tests {
     #[test]
     fn not_helpful_offers_other_entries() {
         let knowledge = shipped();
-        let cost = knowledge.faq.entry("cost-insurance").expect("cost entry");
+        let cost = knowledge.faq().entry("cost-insurance").expect("cost entry");
         let others = alternatives(
             &knowledge,
             "how much does prolotherapy cost and does insurance cover it",

@@ -6,12 +6,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::task::JoinHandle;
 
-use super::knowledge::Knowledge;
 use super::Error;
-use crate::matcher::{Decision, Outcome};
 use crate::store::{
     AnsweredQuestion, QuestionRecord, Report, ReportQuery, Store, StoreError, VoteOutcome,
 };
+use prolobot_core::Knowledge;
+use prolobot_core::{Analyzer, Decision, Outcome};
 
 /// How often old questions are pruned after the first time at start-up.
 const PRUNE_EVERY: Duration = Duration::from_hours(24);
@@ -42,25 +42,24 @@ impl Handled {
         guild_id: Option<u64>,
         channel_id: u64,
     ) -> Self {
-        let faq = &knowledge.faq;
-        let outcome = decision.outcome;
-        let entry_id = match outcome {
-            Outcome::Answer => decision.entry.map(|i| faq.entries[i].id.clone()),
-            Outcome::Suggest | Outcome::NoMatch => None,
-            Outcome::Emergency => decision
-                .red_flags
-                .first()
-                .map(|&i| faq.red_flags.rules[i].id.clone()),
+        let faq = knowledge.faq();
+        let outcome = decision.outcome();
+        let entry_id = match decision {
+            Decision::Answer { entry, .. } => Some(faq.get(*entry).id.clone()),
+            Decision::Suggest { .. } | Decision::NoMatch { .. } => None,
+            Decision::Emergency { rules, .. } => {
+                rules.first().map(|&rule| faq.rule(rule).id.clone())
+            }
         };
-        let confidence = if decision.confidence.is_nan() {
+        let confidence = if decision.confidence().is_nan() {
             0.0
         } else {
-            decision.confidence.clamp(0.0, 1.0)
+            decision.confidence().clamp(0.0, 1.0)
         };
         Self {
             guild_id,
             channel_id,
-            question: crate::text::normalise(question),
+            question: prolobot_core::normalise(question),
             outcome,
             entry_id,
             confidence,
@@ -123,13 +122,10 @@ impl Insights {
         self.call(move |store| store.answered(question)).await
     }
 
-    /// The report for `query`, grouping questions with `knowledge`'s tokenizer.
-    pub(crate) async fn report(
-        &self,
-        query: ReportQuery,
-        knowledge: Arc<Knowledge>,
-    ) -> Result<Report, Error> {
-        self.call(move |store| store.report(&query, &|text| knowledge.matcher.terms(text)))
+    /// The report for `query`, grouping questions by their terms as the matcher reads them.
+    pub(crate) async fn report(&self, query: ReportQuery) -> Result<Report, Error> {
+        let analyzer = Analyzer::default();
+        self.call(move |store| store.report(&query, &|text| analyzer.terms(text)))
             .await
     }
 

@@ -7,25 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use crate::faq::{render, Diagnostic, Faq, LoadError, Loaded};
-use crate::matcher::Matcher;
-
-/// One FAQ version and the matcher built from it.
-pub struct Knowledge {
-    /// The FAQ.
-    pub faq: Faq,
-    /// The matcher indexing that FAQ.
-    pub matcher: Matcher,
-}
-
-impl Knowledge {
-    /// Indexes `faq`.
-    #[must_use]
-    pub fn new(faq: Faq) -> Self {
-        let matcher = Matcher::new(&faq);
-        Self { faq, matcher }
-    }
-}
+use prolobot_core::{render_diagnostics, Diagnostic, Faq, Knowledge, LoadError, Loaded};
 
 /// What a successful reload loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,9 +106,9 @@ impl KnowledgeBase {
         let Loaded { faq, warnings } = parsed?;
         let summary = ReloadSummary {
             path: self.path.clone(),
-            entries: faq.entries.len(),
-            red_flag_rules: faq.red_flags.rules.len(),
-            warnings: render(&self.path, &warnings)
+            entries: faq.entries().len(),
+            red_flag_rules: faq.red_flags().rules.len(),
+            warnings: render_diagnostics(&self.path, &warnings)
                 .lines()
                 .map(str::to_owned)
                 .collect(),
@@ -172,7 +154,7 @@ mod tests {
         let (_dir, path) = base_with(&shipped());
         let (base, _) = KnowledgeBase::load(&path).expect("load");
         let before = base.current();
-        let entries = before.faq.entries.len();
+        let entries = before.faq().entries().len();
 
         let source = shipped();
         let first_entry = source.find("\n[[entry]]").expect("an entry");
@@ -184,9 +166,11 @@ mod tests {
         std::fs::write(&path, &renamed).expect("edit");
         let summary = base.reload().expect("valid edit");
         assert_eq!(summary.entries, entries);
-        assert!(base.current().faq.entries[0].title.starts_with("Renamed: "));
+        assert!(base.current().faq().entries()[0]
+            .title
+            .starts_with("Renamed: "));
         assert!(
-            !before.faq.entries[0].title.starts_with("Renamed: "),
+            !before.faq().entries()[0].title.starts_with("Renamed: "),
             "old readers keep theirs"
         );
 
@@ -194,7 +178,9 @@ mod tests {
         let error = base.reload().expect_err("invalid edit");
         let shown = error.to_string();
         assert!(shown.contains(&format!("{}:", path.display())), "{shown}");
-        assert!(base.current().faq.entries[0].title.starts_with("Renamed: "));
+        assert!(base.current().faq().entries()[0]
+            .title
+            .starts_with("Renamed: "));
     }
 
     #[test]
@@ -213,6 +199,6 @@ mod tests {
         let (base, _) = KnowledgeBase::load(&path).expect("load");
         drop(dir);
         assert!(matches!(base.reload(), Err(LoadError::Read { .. })));
-        assert!(!base.current().faq.entries.is_empty());
+        assert!(!base.current().faq().entries().is_empty());
     }
 }

@@ -3,17 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::reply::MESSAGE_LIMIT;
-
 /// Characters [`code_block`] adds around its text.
 pub(crate) const CODE_FENCES: usize = 8;
-
-/// Characters a reply body may use so that the composer never has to cut it, given the FAQ's
-/// disclaimer (the footer adds the disclaimer and a few characters).
-pub(crate) fn body_room(disclaimer: &str) -> usize {
-    const FOOTER_EXTRA: usize = 16;
-    MESSAGE_LIMIT.saturating_sub(disclaimer.chars().count() + FOOTER_EXTRA)
-}
 
 /// `text` in a Markdown code block of at most `max_chars` characters; whole lines are kept and
 /// the rest summarised as "… N more lines", so the closing fence is never cut off, and no run of
@@ -120,11 +111,5 @@ mod tests {
             proptest::prop_assert!(block.starts_with("```\n") && block.ends_with("\n```"));
             proptest::prop_assert_eq!(block.matches("```").count(), 2);
         }
-    }
-
-    #[test]
-    fn the_body_room_leaves_space_for_the_disclaimer() {
-        assert_eq!(body_room(""), MESSAGE_LIMIT - 16);
-        assert!(body_room(&"d".repeat(500)) + 500 < MESSAGE_LIMIT);
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! It owns the connection (client, intents, sharding, shutdown), the live FAQ and its hot
 //! reload, message and button handling, slash commands, flood control and the insight store's
-//! use. What the bot says always comes from the [`Composer`]; this module only decides whether
+//! use. What the bot says always comes from the [`Composer`](prolobot_core::Composer); this module only decides whether
 //! and where to send it.
 //!
 //! [`build_client`] takes its `Http` from outside, so tests point it at a loopback fake Discord;
@@ -30,13 +30,12 @@ use serenity::all::{Client, ClientBuilder, GatewayIntents, GuildId, Http, HttpBu
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, ConfigError, Token};
-use crate::faq::LoadError;
-use crate::reply::{Composer, Reply};
 use crate::store::{Store, StoreError};
 use insights::Insights;
-pub use knowledge::{Knowledge, KnowledgeBase, ReloadSummary};
-use layout::{body_room, code_block};
+pub use knowledge::{KnowledgeBase, ReloadSummary};
+use layout::code_block;
 use limits::Limits;
+use prolobot_core::{body_room, LoadError, Reply};
 
 /// The poise context of a command.
 pub(crate) type Context<'a> = poise::Context<'a, Data, Error>;
@@ -338,7 +337,7 @@ fn on_error(error: poise::FrameworkError<'_, Data, Error>) -> poise::BoxFuture<'
         };
         let Some(ctx) = error.ctx() else { return };
         let knowledge = ctx.data().knowledge.current();
-        let reply = Composer::new(&knowledge.faq).error(apology);
+        let reply = knowledge.composer().error(apology);
         if let Err(error) = ctx.send(outgoing::command(&reply, Vec::new(), true)).await {
             tracing::warn!(%error, "could not send the error reply");
         }
@@ -354,8 +353,8 @@ pub(crate) async fn report_reload(
     cause: &'static str,
 ) -> Reply {
     let current = knowledge.current();
-    let composer = Composer::new(&current.faq);
-    let room = body_room(&current.faq.texts.disclaimer);
+    let composer = current.composer();
+    let room = body_room(&current.faq().texts().disclaimer);
     let reply = match outcome {
         Ok(summary) => {
             tracing::info!(

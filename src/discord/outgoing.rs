@@ -7,7 +7,7 @@ use serenity::all::{
     CreateInteractionResponseMessage, CreateMessage, Http, Message, MessageReference,
 };
 
-use crate::reply::Reply;
+use prolobot_core::Reply;
 
 /// Allowed mentions that parse nothing: no user, role or everyone pings, and no ping for the
 /// replied-to author.

@@ -8,11 +8,11 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use prolobot::config::Config;
-use prolobot::discord::{build_client, Knowledge, KnowledgeBase};
-use prolobot::faq::Faq;
-use prolobot::reply::Composer;
+use prolobot::discord::{build_client, KnowledgeBase};
 use prolobot::store::{Report, ReportQuery, Store};
-use prolobot::text::Analyzer;
+use prolobot_core::Analyzer;
+use prolobot_core::Faq;
+use prolobot_core::Knowledge;
 use serde_json::Value;
 use serenity::all::{HttpBuilder, ShardManager};
 use tempfile::TempDir;
@@ -104,17 +104,12 @@ pub fn library() -> &'static Knowledge {
 
 /// The text the composer gives for `question` on the shipped FAQ.
 pub fn expected_text(question: &str) -> String {
-    let knowledge = library();
-    let decision = knowledge.matcher.decide(question);
-    Composer::new(&knowledge.faq)
-        .decision(&decision)
-        .text()
-        .to_owned()
+    library().respond(question).reply().text().to_owned()
 }
 
 /// The shipped FAQ's disclaimer.
 pub fn disclaimer() -> &'static str {
-    library().faq.texts.disclaimer.trim()
+    library().faq().texts().disclaimer.trim()
 }
 
 /// A running prolobot client and its temp directory (FAQ copy and database).
@@ -411,10 +406,10 @@ impl Drop for BinaryBot {
 /// The entry the shipped FAQ answers `question` with, if it answers.
 pub fn answered_entry(question: &str) -> Option<&'static str> {
     let knowledge = library();
-    let decision = knowledge.matcher.decide(question);
-    (decision.outcome == prolobot::matcher::Outcome::Answer)
-        .then(|| decision.entry.map(|i| knowledge.faq.entries[i].id.as_str()))
-        .flatten()
+    let decision = knowledge.decide(question);
+    decision
+        .entry()
+        .map(|entry| knowledge.faq().get(entry).id.as_str())
 }
 
 /// A message the shipped FAQ has no answer for (checked with the library's matcher, which is
@@ -426,7 +421,7 @@ pub fn no_match_question() -> &'static str {
         "zzz qqq xxx",
     ]
     .into_iter()
-    .find(|q| library().matcher.decide(q).outcome == prolobot::matcher::Outcome::NoMatch)
+    .find(|q| library().decide(q).outcome() == prolobot_core::Outcome::NoMatch)
     .expect("one of the candidates has no match")
 }
 
@@ -435,8 +430,8 @@ pub fn no_match_question() -> &'static str {
 /// distinct answers for the repeat window.
 pub fn answered_questions() -> Vec<&'static str> {
     library()
-        .faq
-        .entries
+        .faq()
+        .entries()
         .iter()
         .filter_map(|entry| {
             entry

@@ -1,6 +1,6 @@
 //! Slash commands, autocomplete and buttons.
 
-use prolobot::matcher::Outcome;
+use prolobot_core::Outcome;
 use serde_json::{json, Value};
 
 use crate::bot::{
@@ -106,7 +106,7 @@ async fn faq_topic_autocompletes_titles_fuzzily_and_shows_the_entry() {
         .send_interaction(InteractionSpec::guild().slash_command("faq", sub("topic", chosen)))
         .await;
     let response = callback(&fake, &sent).await;
-    let entry = library().faq.entry("cost-insurance").expect("entry");
+    let entry = library().faq().entry("cost-insurance").expect("entry");
     assert!(
         content(&response).contains(&entry.title),
         "{}",
@@ -125,7 +125,7 @@ async fn faq_list_shows_every_topic() {
         .await;
 
     let response = callback(&fake, &sent).await;
-    for entry in &library().faq.entries {
+    for entry in library().faq().entries() {
         assert!(
             content(&response).contains(&entry.id),
             "{}",
@@ -210,7 +210,7 @@ fn suggest_question() -> &'static str {
         "injection",
     ]
     .into_iter()
-    .find(|q| library().matcher.decide(q).outcome == Outcome::Suggest)
+    .find(|q| library().decide(q).outcome() == Outcome::Suggest)
     .expect("one of the candidates gets suggestions")
 }
 
@@ -247,7 +247,7 @@ async fn only_the_asker_can_pick_a_suggestion() {
         .await;
     let update = callback(&fake, &sent).await;
     assert_eq!(update.json("/type"), Some(&json!(7)), "{}", fake.dump());
-    let entry = library().faq.entry(&entry_id).expect("suggested entry");
+    let entry = library().faq().entry(&entry_id).expect("suggested entry");
     assert!(
         content(&update).contains(&entry.title),
         "{}",
@@ -285,7 +285,12 @@ async fn a_feedback_click_is_stored_once_and_only_from_the_asker() {
     let follow_up = callback(&fake, &sent).await;
     assert!(is_ephemeral(&follow_up));
     let offered = custom_ids(follow_up.json("/data").unwrap_or(&Value::Null));
-    let contact = library().faq.texts.contact.as_deref().unwrap_or("\u{0}");
+    let contact = library()
+        .faq()
+        .texts()
+        .contact
+        .as_deref()
+        .unwrap_or("\u{0}");
     assert!(
         offered.iter().any(|id| id.starts_with("faq:s:"))
             || content(&follow_up).contains(contact.trim()),

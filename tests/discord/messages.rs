@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use prolobot::matcher::Outcome;
+use prolobot_core::Outcome;
 use serde_json::{json, Value};
 
 use crate::bot::{
@@ -63,7 +63,7 @@ async fn no_match_in_a_support_channel_stays_silent_but_is_recorded() {
     assert_eq!(report.totals.no_match, 1, "{report:?}");
     assert_eq!(
         report.unanswered[0].examples,
-        [prolobot::text::normalise(question)]
+        [prolobot_core::normalise(question)]
     );
 }
 
@@ -228,10 +228,7 @@ async fn everyone_in_a_question_never_pings() {
 
 #[tokio::test]
 async fn a_symptom_report_gets_its_tier_guidance_first() {
-    assert_eq!(
-        library().matcher.decide(EMERGENCY).outcome,
-        Outcome::Emergency
-    );
+    assert_eq!(library().decide(EMERGENCY).outcome(), Outcome::Emergency);
     let fake = FakeDiscord::start().await;
     let bot = start_bot(&fake).await;
 
@@ -243,7 +240,7 @@ async fn a_symptom_report_gets_its_tier_guidance_first() {
         .and_then(|c| c.as_str())
         .unwrap_or_default();
     assert!(
-        content.starts_with(&format!("⚠️ {}", library().faq.texts.urgent.trim())),
+        content.starts_with(&format!("⚠️ {}", library().faq().texts().urgent.trim())),
         "fever with a red, swollen site is urgent: {content}"
     );
     assert!(content.contains(disclaimer()), "{content}");

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use prolobot::faq::Tier;
+use prolobot_core::Tier;
 use serde_json::{json, Value};
 
 use crate::bot::{disclaimer, is_log_post, library, reply_in, reply_to, start_bot, ALERT_ROLE};
@@ -22,7 +22,7 @@ fn content(request: &RecordedRequest) -> &str {
 
 #[tokio::test]
 async fn a_crisis_in_a_support_channel_gets_crisis_lines_and_one_alert_to_the_role() {
-    assert_eq!(library().matcher.decide(CRISIS).tier, Some(Tier::Crisis));
+    assert_eq!(library().decide(CRISIS).tier(), Some(Tier::Crisis));
     let fake = FakeDiscord::start().await;
     let _bot = start_bot(&fake).await;
 
@@ -31,7 +31,7 @@ async fn a_crisis_in_a_support_channel_gets_crisis_lines_and_one_alert_to_the_ro
     let reply = reply_to(&fake, id).await;
     let text = content(&reply);
     assert!(
-        text.starts_with(&format!("💛 {}", library().faq.texts.crisis.trim())),
+        text.starts_with(&format!("💛 {}", library().faq().texts().crisis.trim())),
         "{text}"
     );
     assert!(text.contains("988") && text.contains("116 123"), "{text}");
@@ -88,8 +88,8 @@ async fn a_crisis_in_a_dm_gets_crisis_lines_and_no_alert() {
 #[tokio::test]
 async fn a_possible_report_in_a_support_channel_gets_the_safety_net_line_not_silence() {
     let message = "feeling so hopeless and dizzy";
-    let decision = library().matcher.decide(message);
-    assert_eq!((decision.tier, decision.safety_net), (None, true));
+    let decision = library().decide(message);
+    assert_eq!((decision.tier(), decision.safety_net()), (None, true));
     let fake = FakeDiscord::start().await;
     let _bot = start_bot(&fake).await;
 
@@ -98,7 +98,7 @@ async fn a_possible_report_in_a_support_channel_gets_the_safety_net_line_not_sil
     let reply = reply_to(&fake, id).await;
     let text = content(&reply);
     assert!(
-        text.starts_with(&format!("⚠️ {}", library().faq.texts.safety_net.trim())),
+        text.starts_with(&format!("⚠️ {}", library().faq().texts().safety_net.trim())),
         "{text}"
     );
     assert!(text.contains(disclaimer()), "{text}");

@@ -149,7 +149,7 @@ fn ask_prints_the_reply_as_posted_with_the_disclaimer() {
     let out = with_shipped_faq(&["ask", "how much does prolotherapy cost?"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    let disclaimer = crate::shipped_faq().texts.disclaimer;
+    let disclaimer = crate::shipped_faq().texts().disclaimer.clone();
     assert!(stdout.contains(disclaimer.trim()), "{stdout}");
     assert!(
         stdout.contains("**"),

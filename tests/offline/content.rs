@@ -1,7 +1,7 @@
 //! The shipped FAQ's content rules: the required topics, balanced wording, sources, and example
 //! questions that reach their own entry.
 
-use prolobot::matcher::{Matcher, Outcome};
+use prolobot_core::{Knowledge, Outcome};
 
 use crate::shipped_faq;
 
@@ -49,15 +49,15 @@ fn every_required_topic_is_an_entry() {
 fn no_text_overclaims_or_gives_personal_advice() {
     let faq = shipped_faq();
     let texts = faq
-        .entries
+        .entries()
         .iter()
         .map(|e| (e.id.as_str(), e.answer.as_str()))
         .chain([
-            ("disclaimer", faq.texts.disclaimer.as_str()),
-            ("emergency", faq.texts.emergency.as_str()),
+            ("disclaimer", faq.texts().disclaimer.as_str()),
+            ("emergency", faq.texts().emergency.as_str()),
         ])
         .chain(
-            faq.red_flags
+            faq.red_flags()
                 .rules
                 .iter()
                 .filter_map(|r| r.advice.as_deref().map(|a| (r.id.as_str(), a))),
@@ -72,7 +72,8 @@ fn no_text_overclaims_or_gives_personal_advice() {
 
 #[test]
 fn emergency_guidance_is_region_neutral() {
-    let texts = shipped_faq().texts;
+    let faq = shipped_faq();
+    let texts = faq.texts();
     for (name, text) in [
         ("emergency", &texts.emergency),
         ("urgent", &texts.urgent),
@@ -112,7 +113,7 @@ fn emergency_guidance_is_region_neutral() {
 #[test]
 fn medical_entries_cite_dated_research() {
     let faq = shipped_faq();
-    for entry in faq.entries.iter().filter(|e| e.medical) {
+    for entry in faq.entries().iter().filter(|e| e.medical) {
         let dated = entry
             .sources
             .iter()
@@ -124,17 +125,18 @@ fn medical_entries_cite_dated_research() {
 #[test]
 fn most_example_questions_reach_their_own_entry() {
     let faq = shipped_faq();
-    let matcher = Matcher::new(&faq);
+    let knowledge = Knowledge::new(faq.clone());
     let mut misses = Vec::new();
     let mut total = 0;
-    for (i, entry) in faq.entries.iter().enumerate() {
+    for (own, entry) in faq.refs() {
         for question in &entry.questions {
             total += 1;
-            let decision = matcher.decide(question);
-            if decision.outcome != Outcome::Answer || decision.entry != Some(i) {
+            let decision = knowledge.decide(question);
+            if decision.outcome() != Outcome::Answer || decision.entry() != Some(own) {
                 misses.push(format!(
                     "{}: {question:?} -> {:?}",
-                    entry.id, decision.outcome
+                    entry.id,
+                    decision.outcome()
                 ));
             }
         }

@@ -16,8 +16,7 @@ mod validation;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use prolobot::faq::Faq;
-use prolobot::matcher::Matcher;
+use prolobot_core::{Faq, Knowledge};
 
 /// A file under the repository's test data (`tests/data`).
 fn data_path(relative: &str) -> PathBuf {
@@ -32,13 +31,9 @@ fn shipped_faq() -> Faq {
     Faq::load(&path).expect("the shipped faq.toml is valid").faq
 }
 
-/// The shipped FAQ and its matcher, built once: property tests run hundreds of cases, and
-/// building them takes longer than a case in a debug build.
-fn shipped_matcher() -> &'static (Faq, Matcher) {
-    static SHIPPED: OnceLock<(Faq, Matcher)> = OnceLock::new();
-    SHIPPED.get_or_init(|| {
-        let faq = shipped_faq();
-        let matcher = Matcher::new(&faq);
-        (faq, matcher)
-    })
+/// The shipped FAQ, indexed once: property tests run hundreds of cases, and indexing takes
+/// longer than a case in a debug build.
+fn shipped() -> &'static Knowledge {
+    static SHIPPED: OnceLock<Knowledge> = OnceLock::new();
+    SHIPPED.get_or_init(|| Knowledge::new(shipped_faq()))
 }

@@ -1,14 +1,14 @@
 //! The disclaimer invariant: every reply path carries the disclaimer and fits a Discord message.
 
-use prolobot::faq::{Faq, Tier};
-use prolobot::matcher::{Decision, Matcher, Outcome};
-use prolobot::reply::{Composer, Reply, ReplyKind, MESSAGE_LIMIT};
+use prolobot_core::{
+    Composer, Decision, EntryRef, Faq, Knowledge, Outcome, Reply, ReplyKind, Tier, MESSAGE_LIMIT,
+};
 use proptest::prelude::*;
 
 use crate::shipped_faq;
 
 fn assert_carries_disclaimer(faq: &Faq, reply: &Reply) {
-    let disclaimer = faq.texts.disclaimer.trim();
+    let disclaimer = faq.texts().disclaimer.trim();
     assert!(
         reply.text().contains(disclaimer),
         "{:?} reply lacks the disclaimer:\n{}",
@@ -37,18 +37,21 @@ fn every_reply(faq: &Faq) -> Vec<Reply> {
         composer.notice(&"x".repeat(5_000)),
         composer.error(&"y".repeat(5_000)),
     ];
-    replies.extend(faq.entries.iter().map(|e| composer.answer(e)));
-    let all: Vec<_> = faq.entries.iter().collect();
+    replies.extend(faq.entries().iter().map(|e| composer.answer(e)));
+    let all: Vec<_> = faq.entries().iter().collect();
     replies.extend(all.windows(3).map(|w| composer.suggestions(w)));
-    let rules: Vec<_> = faq.red_flags.rules.iter().collect();
+    let rules: Vec<_> = faq.red_flags().rules.iter().collect();
     replies.extend(rules.iter().map(|r| composer.emergency(&[r])));
     replies.push(composer.emergency(&rules));
-    let matcher = Matcher::new(faq);
-    let net = matcher.decide("is it normal to get a fever after prolo");
-    assert!(net.safety_net, "a risk question earns the safety-net line");
+    let knowledge = Knowledge::new(faq.clone());
+    let net = knowledge.decide("is it normal to get a fever after prolo");
+    assert!(
+        net.safety_net(),
+        "a risk question earns the safety-net line"
+    );
     replies.push(composer.decision(&net));
-    let lone_net = matcher.decide("feeling hopeless");
-    assert_eq!(lone_net.outcome, Outcome::NoMatch);
+    let lone_net = knowledge.decide("feeling hopeless");
+    assert_eq!(lone_net.outcome(), Outcome::NoMatch);
     replies.push(composer.decision(&lone_net));
     replies
 }
@@ -80,60 +83,39 @@ fn every_reply_path_carries_the_disclaimer() {
 fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
     let faq = shipped_faq();
     let composer = Composer::new(&faq);
-    let decisions = [
-        Decision {
-            outcome: Outcome::Answer,
-            entry: Some(0),
-            suggestions: vec![],
-            confidence: 0.9,
-            red_flags: vec![],
-            tier: None,
-            safety_net: false,
-        },
-        Decision {
-            outcome: Outcome::Suggest,
-            entry: None,
-            suggestions: vec![1, 2],
-            confidence: 0.4,
-            red_flags: vec![],
-            tier: None,
-            safety_net: false,
-        },
-        Decision {
-            outcome: Outcome::NoMatch,
-            entry: None,
-            suggestions: vec![],
-            confidence: 0.0,
-            red_flags: vec![],
-            tier: None,
-            safety_net: false,
-        },
-        Decision {
-            outcome: Outcome::Emergency,
-            entry: None,
-            suggestions: vec![],
-            confidence: 1.0,
-            red_flags: vec![0],
-            tier: Some(faq.red_flags.rules[0].tier),
-            safety_net: false,
-        },
-    ];
-    for decision in &decisions {
-        assert_carries_disclaimer(&faq, &composer.decision(decision));
-        let with_net = Decision {
-            safety_net: true,
-            ..decision.clone()
-        };
-        let reply = composer.decision(&with_net);
-        assert_carries_disclaimer(&faq, &reply);
-        if decision.outcome != Outcome::Emergency {
-            assert!(
-                reply
-                    .text()
-                    .starts_with(&format!("⚠️ {}", faq.texts.safety_net.trim())),
-                "the safety-net line comes first: {}",
-                reply.text()
-            );
+    let refs: Vec<EntryRef> = faq.refs().map(|(entry, _)| entry).collect();
+    let emergency = Knowledge::new(faq.clone()).decide("I have crushing chest pain right now");
+    assert_eq!(emergency.outcome(), Outcome::Emergency);
+    assert_carries_disclaimer(&faq, &composer.decision(&emergency));
+    for safety_net in [false, true] {
+        let decisions = [
+            Decision::Answer {
+                entry: refs[0],
+                confidence: 0.9,
+                safety_net,
+            },
+            Decision::Suggest {
+                entries: vec![refs[1], refs[2]],
+                confidence: 0.4,
+                safety_net,
+            },
+            Decision::NoMatch {
+                confidence: 0.0,
+                safety_net,
+            },
+        ];
+        for decision in &decisions {
+            let reply = composer.decision(decision);
+            assert_carries_disclaimer(&faq, &reply);
+            if safety_net {
+                assert!(
+                    reply
+                        .text()
+                        .starts_with(&format!("⚠️ {}", faq.texts().safety_net.trim())),
+                    "the safety-net line comes first: {}",
+                    reply.text()
+                );
+            }
         }
     }
 }
@@ -142,62 +124,57 @@ fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
 fn a_safety_net_answer_keeps_the_faq_answer_below_the_line() {
     let faq = shipped_faq();
     let composer = Composer::new(&faq);
-    let decision = Decision {
-        outcome: Outcome::Answer,
-        entry: Some(0),
-        suggestions: vec![],
+    let first = faq.find(&faq.entries()[0].id).expect("the first entry");
+    let reply = composer.decision(&Decision::Answer {
+        entry: first,
         confidence: 0.9,
-        red_flags: vec![],
-        tier: None,
         safety_net: true,
-    };
-    let reply = composer.decision(&decision);
+    });
     assert_eq!(reply.kind(), ReplyKind::Answer);
-    assert_eq!(reply.entry_id(), Some(faq.entries[0].id.as_str()));
-    assert!(reply.text().contains(faq.entries[0].title.trim()));
-    let no_match = composer.decision(&Decision {
-        outcome: Outcome::NoMatch,
-        entry: None,
-        ..decision
+    assert_eq!(reply.entry_id(), Some(faq.entries()[0].id.as_str()));
+    assert!(reply.text().contains(faq.entries()[0].title.trim()));
+    let no_match = composer.decision(&Decision::NoMatch {
+        confidence: 0.9,
+        safety_net: true,
     });
     assert_eq!(no_match.kind(), ReplyKind::SafetyNet);
-    assert!(!no_match.text().contains(faq.texts.no_match.trim()));
+    assert!(!no_match.text().contains(faq.texts().no_match.trim()));
 }
 
 #[test]
 fn each_tier_leads_with_its_own_guidance() {
     let faq = shipped_faq();
-    let matcher = Matcher::new(&faq);
+    let knowledge = Knowledge::new(faq.clone());
     let composer = Composer::new(&faq);
     let cases = [
         (
             "i just want to die, i cant do this anymore",
             Tier::Crisis,
             "💛",
-            &faq.texts.crisis,
+            &faq.texts().crisis,
         ),
         (
             "took way more of my pain pills than i should have",
             Tier::Crisis,
             "💛",
-            &faq.texts.crisis,
+            &faq.texts().crisis,
         ),
         (
             "my husband collapsed and wont wake up",
             Tier::Emergency,
             "🚨",
-            &faq.texts.emergency,
+            &faq.texts().emergency,
         ),
         (
             "fever since my injection yesterday",
             Tier::Urgent,
             "⚠️",
-            &faq.texts.urgent,
+            &faq.texts().urgent,
         ),
     ];
     for (message, tier, mark, text) in cases {
-        let decision = matcher.decide(message);
-        assert_eq!(decision.tier, Some(tier), "{message}");
+        let decision = knowledge.decide(message);
+        assert_eq!(decision.tier(), Some(tier), "{message}");
         let reply = composer.decision(&decision);
         assert_eq!(reply.kind(), ReplyKind::Emergency);
         assert!(
@@ -207,7 +184,7 @@ fn each_tier_leads_with_its_own_guidance() {
         );
     }
     let overdose =
-        composer.decision(&matcher.decide("took way more of my pain pills than i should have"));
+        composer.decision(&knowledge.decide("took way more of my pain pills than i should have"));
     assert!(
         overdose.text().contains("even if you feel fine"),
         "{}",
@@ -218,17 +195,17 @@ fn each_tier_leads_with_its_own_guidance() {
 #[test]
 fn emergency_guidance_comes_first_and_without_faq_content() {
     let faq = shipped_faq();
-    let matcher = Matcher::new(&faq);
-    let decision = matcher.decide(
+    let knowledge = Knowledge::new(faq.clone());
+    let decision = knowledge.decide(
         "had prolo yesterday, now a fever, the knee is hot and swollen and I feel confused",
     );
-    assert_eq!(decision.outcome, Outcome::Emergency);
-    assert_eq!(decision.tier, Some(Tier::Emergency), "sepsis signs");
+    assert_eq!(decision.outcome(), Outcome::Emergency);
+    assert_eq!(decision.tier(), Some(Tier::Emergency), "sepsis signs");
     let reply = Composer::new(&faq).decision(&decision);
     assert!(reply.text().starts_with("🚨"), "{}", reply.text());
     assert!(reply.text().contains("emergency"), "{}", reply.text());
     assert!(faq
-        .entries
+        .entries()
         .iter()
         .all(|e| !reply.text().contains(e.answer.trim())));
 }
@@ -238,9 +215,10 @@ proptest! {
 
     #[test]
     fn any_message_gets_a_reply_with_the_disclaimer(message in "\\PC{0,300}") {
-        let (faq, matcher) = crate::shipped_matcher();
-        let reply = Composer::new(faq).decision(&matcher.decide(&message));
-        prop_assert!(reply.text().contains(faq.texts.disclaimer.trim()));
+        let knowledge = crate::shipped();
+        let faq = knowledge.faq();
+        let reply = Composer::new(faq).decision(&knowledge.decide(&message));
+        prop_assert!(reply.text().contains(faq.texts().disclaimer.trim()));
         prop_assert!(reply.text().chars().count() <= MESSAGE_LIMIT);
     }
 }

@@ -2,13 +2,13 @@
 
 use std::time::{Duration, Instant};
 
-use prolobot::faq::Faq;
-use prolobot::reply::Composer;
-use prolobot::text::normalise;
+use prolobot_core::normalise;
+use prolobot_core::Composer;
+use prolobot_core::Faq;
 use proptest::prelude::*;
 
 use crate::hostile::{echoed_marker, inputs, FRAGMENTS};
-use crate::shipped_matcher;
+use crate::shipped;
 
 /// Far above the 1 ms release-build target, so the test holds in unoptimised builds on a busy
 /// machine; the criterion benchmark measures the real figure.
@@ -18,9 +18,10 @@ const GENEROUS_LIMIT: Duration = Duration::from_millis(250);
 const DISCORD_MAX_MESSAGE: usize = 4_000;
 
 fn check_bounded(input: &str) {
-    let (faq, matcher) = shipped_matcher();
+    let knowledge = shipped();
+    let faq = knowledge.faq();
     let start = Instant::now();
-    let reply = Composer::new(faq).decision(&matcher.decide(input));
+    let reply = Composer::new(faq).decision(&knowledge.decide(input));
     assert!(
         start.elapsed() < GENEROUS_LIMIT,
         "took {:?} on {:?}",

@@ -1,11 +1,11 @@
 //! Safety detection on the shipped rules: the labelled safety set, one report and one
 //! look-alike per category, each kind of cue, and typo tolerance.
 
-use prolobot::eval::{SafetyReport, SafetySet};
-use prolobot::faq::Tier;
-use prolobot::matcher::Outcome;
+use prolobot_core::Outcome;
+use prolobot_core::Tier;
+use prolobot_core::{SafetyReport, SafetySet};
 
-use crate::{shipped_faq, shipped_matcher};
+use crate::{shipped, shipped_faq};
 
 /// A labelled safety set under `tests/data`.
 fn load_set(name: &str) -> SafetySet {
@@ -21,7 +21,7 @@ fn safety_set() -> SafetySet {
 
 #[test]
 fn the_held_out_sets_stay_flagged_with_few_look_alikes() {
-    let (_, matcher) = shipped_matcher();
+    let knowledge = shipped();
     for name in [
         "safety-heldout-b.toml",
         "safety-heldout-c.toml",
@@ -30,7 +30,7 @@ fn the_held_out_sets_stay_flagged_with_few_look_alikes() {
         "safety-heldout-f.toml",
         "safety-heldout-g.toml",
     ] {
-        let report = SafetyReport::run(matcher, &load_set(name));
+        let report = SafetyReport::run(knowledge, &load_set(name));
         println!("{name}:\n{report}");
         let flagged = report.flagged();
         assert!(
@@ -63,7 +63,7 @@ fn the_safety_set_is_big_and_covers_every_category_and_tier() {
         set.lookalike.len()
     );
     let categories: Vec<String> = shipped_faq()
-        .red_flags
+        .red_flags()
         .rules
         .iter()
         .map(|r| r.category.clone())
@@ -87,8 +87,8 @@ fn the_safety_set_is_big_and_covers_every_category_and_tier() {
 
 #[test]
 fn every_report_is_flagged_at_its_tier_and_no_lookalike_as_an_emergency() {
-    let (_, matcher) = shipped_matcher();
-    let report = SafetyReport::run(matcher, &safety_set());
+    let knowledge = shipped();
+    let report = SafetyReport::run(knowledge, &safety_set());
     println!("{report}");
     let misses: Vec<_> = report
         .results
@@ -204,31 +204,36 @@ const CATEGORIES: &[(&str, &str, Tier, &str)] = &[
 
 #[test]
 fn each_category_fires_on_a_report_and_not_on_its_look_alike() {
-    let (faq, matcher) = shipped_matcher();
+    let knowledge = shipped();
+    let faq = knowledge.faq();
     for (category, report, tier, lookalike) in CATEGORIES {
-        let decision = matcher.decide(report);
-        assert!(decision.tier >= Some(*tier), "{report:?}: {decision:?}");
+        let decision = knowledge.decide(report);
+        assert!(decision.tier() >= Some(*tier), "{report:?}: {decision:?}");
         let categories: Vec<&str> = decision
-            .red_flags
+            .rules()
             .iter()
-            .map(|&i| faq.red_flags.rules[i].category.as_str())
+            .map(|&rule| faq.rule(rule).category.as_str())
             .collect();
         assert!(
             categories.contains(category),
             "{report:?} fired {categories:?}"
         );
-        let decision = matcher.decide(lookalike);
-        assert_eq!(decision.tier, None, "look-alike {lookalike:?} was flagged");
+        let decision = knowledge.decide(lookalike);
+        assert_eq!(
+            decision.tier(),
+            None,
+            "look-alike {lookalike:?} was flagged"
+        );
     }
 }
 
 #[test]
 fn each_cue_changes_the_reading() {
-    let (_, matcher) = shipped_matcher();
-    let tier = |message: &str| matcher.decide(message).tier;
+    let knowledge = shipped();
+    let tier = |message: &str| knowledge.decide(message).tier();
     // A question about a risk is not a report; a report cue or a "now" cue makes it one.
     assert_eq!(tier("can prolo give you a fever?"), None);
-    assert!(matcher.decide("can prolo give you a fever?").safety_net);
+    assert!(knowledge.decide("can prolo give you a fever?").safety_net());
     assert_eq!(
         tier("I have a fever, can prolo do that?"),
         Some(Tier::Urgent)
@@ -264,22 +269,22 @@ fn each_cue_changes_the_reading() {
     assert_eq!(tier("should I just kill myself?"), Some(Tier::Crisis));
     assert_eq!(tier("I tried to kill myself years ago, I'm well now"), None);
     // Distress alone earns the safety-net line, not a tier.
-    let distress = matcher.decide("feeling hopeless about my knee");
-    assert_eq!((distress.tier, distress.safety_net), (None, true));
+    let distress = knowledge.decide("feeling hopeless about my knee");
+    assert_eq!((distress.tier(), distress.safety_net()), (None, true));
 }
 
 #[test]
 fn a_crisis_wins_over_any_faq_answer_and_is_independent_of_faq_keywords() {
-    let (_, matcher) = shipped_matcher();
+    let knowledge = shipped();
     for message in [
         "I feel like hurting myself",
         "how much does prolo cost? honestly I'm a burden to everyone anyway",
         "no reason to keep going",
     ] {
-        let decision = matcher.decide(message);
-        assert_eq!(decision.outcome, Outcome::Emergency, "{message:?}");
-        assert_eq!(decision.tier, Some(Tier::Crisis), "{message:?}");
-        assert_eq!(decision.entry, None);
+        let decision = knowledge.decide(message);
+        assert_eq!(decision.outcome(), Outcome::Emergency, "{message:?}");
+        assert_eq!(decision.tier(), Some(Tier::Crisis), "{message:?}");
+        assert_eq!(decision.entry(), None);
     }
 }
 
@@ -344,10 +349,10 @@ fn single_typo_variants(message: &str) -> Vec<String> {
 
 #[test]
 fn reports_of_symptoms_now_are_emergencies() {
-    let (_, matcher) = shipped_matcher();
+    let knowledge = shipped();
     for report in REPORTS {
         assert_eq!(
-            matcher.decide(report).outcome,
+            knowledge.decide(report).outcome(),
             Outcome::Emergency,
             "{report:?}"
         );
@@ -356,10 +361,10 @@ fn reports_of_symptoms_now_are_emergencies() {
 
 #[test]
 fn general_questions_about_risks_are_not_emergencies() {
-    let (_, matcher) = shipped_matcher();
+    let knowledge = shipped();
     for question in QUESTIONS {
         assert_ne!(
-            matcher.decide(question).outcome,
+            knowledge.decide(question).outcome(),
             Outcome::Emergency,
             "{question:?}"
         );
@@ -368,14 +373,14 @@ fn general_questions_about_risks_are_not_emergencies() {
 
 #[test]
 fn single_typos_in_reports_are_still_flagged() {
-    let (_, matcher) = shipped_matcher();
+    let knowledge = shipped();
     let variants: Vec<String> = REPORTS
         .iter()
         .flat_map(|r| single_typo_variants(r))
         .collect();
     let missed: Vec<&String> = variants
         .iter()
-        .filter(|v| matcher.decide(v).outcome != Outcome::Emergency)
+        .filter(|v| knowledge.decide(v).outcome() != Outcome::Emergency)
         .collect();
     let recall = 1.0 - missed.len() as f64 / variants.len() as f64;
     println!(

@@ -1,6 +1,6 @@
 //! One broken fixture per validation rule, each asserting the reported line and column.
 
-use prolobot::faq::{Faq, Problem, Severity};
+use prolobot_core::{Faq, Problem, Severity};
 
 /// A minimal valid FAQ; each test breaks one thing in it.
 const VALID: &str = r#"reviewed = 2026-11-25
@@ -62,7 +62,7 @@ fn broken(from: &str, to: &str) -> String {
 #[test]
 fn the_base_fixture_is_valid() {
     let loaded = Faq::from_toml_str(VALID).expect("valid");
-    assert_eq!(loaded.faq.entries.len(), 2);
+    assert_eq!(loaded.faq.entries().len(), 2);
     assert!(loaded.warnings.is_empty());
 }
 

@@ -11,18 +11,16 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use prolobot::faq::Faq;
-use prolobot::matcher::Matcher;
-use prolobot::text::normalise;
+use prolobot_core::{normalise, Faq, Knowledge};
 
-#[path = "../tests/common/lcg.rs"]
+#[path = "../../../tests/common/lcg.rs"]
 mod lcg;
 use lcg::Lcg;
 
 /// The shipped `faq.toml`, or the FAQ named by `PROLOBOT_FAQ` (to bench a clinic's own).
 fn shipped_faq() -> Faq {
     let path = std::env::var_os("PROLOBOT_FAQ").map_or_else(
-        || std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml")),
+        || std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../faq.toml")),
         Into::into,
     );
     Faq::load(&path).expect("the FAQ is valid").faq
@@ -30,7 +28,7 @@ fn shipped_faq() -> Faq {
 
 /// Questions as users type them: the FAQ's own examples with a letter swapped in long words.
 fn user_questions(faq: &Faq) -> Vec<String> {
-    faq.entries
+    faq.entries()
         .iter()
         .flat_map(|e| &e.questions)
         .map(|q| {
@@ -52,7 +50,7 @@ fn user_questions(faq: &Faq) -> Vec<String> {
 fn naive_best<'f>(faq: &'f Faq, question: &str) -> &'f str {
     let question = normalise(question);
     let mut best = ("", 0.0);
-    for entry in &faq.entries {
+    for entry in faq.entries() {
         for example in &entry.questions {
             let score = strsim::normalized_levenshtein(&question, &normalise(example));
             if score > best.1 {
@@ -65,7 +63,7 @@ fn naive_best<'f>(faq: &'f Faq, question: &str) -> &'f str {
 
 fn bench_shipped(c: &mut Criterion) {
     let faq = shipped_faq();
-    let matcher = Matcher::new(&faq);
+    let matcher = Knowledge::new(faq.clone());
     let questions = user_questions(&faq);
     let mut group = c.benchmark_group("shipped_faq_per_question");
     let mut i = 0;
@@ -138,14 +136,14 @@ fn bench_large(c: &mut Criterion) {
             let faq = Faq::from_toml_str(&toml)
                 .expect("generated FAQ is valid")
                 .faq;
-            black_box(Matcher::new(&faq))
+            black_box(Knowledge::new(faq.clone()))
         });
     });
     group.finish();
     let faq = Faq::from_toml_str(&toml)
         .expect("generated FAQ is valid")
         .faq;
-    let matcher = Matcher::new(&faq);
+    let matcher = Knowledge::new(faq.clone());
     let mut group = c.benchmark_group("generated_10k_entries_per_question");
     let mut i = 0;
     group.bench_function("matcher", |b| {
@@ -159,9 +157,9 @@ fn bench_large(c: &mut Criterion) {
 
 /// The messages of the repository's labelled safety set (reports and look-alikes).
 fn safety_messages() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/safety.toml");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/safety.toml");
     let source = std::fs::read_to_string(path).expect("tests/data/safety.toml");
-    let set = prolobot::eval::SafetySet::parse(&source).expect("a valid safety set");
+    let set = prolobot_core::SafetySet::parse(&source).expect("a valid safety set");
     set.report
         .into_iter()
         .map(|r| r.text)
@@ -171,7 +169,7 @@ fn safety_messages() -> Vec<String> {
 
 fn bench_safety(c: &mut Criterion) {
     let faq = shipped_faq();
-    let matcher = Matcher::new(&faq);
+    let matcher = Knowledge::new(faq.clone());
     let messages = safety_messages();
     let mut group = c.benchmark_group("safety_set_per_message");
     let mut i = 0;
@@ -186,7 +184,7 @@ fn bench_safety(c: &mut Criterion) {
 
 fn bench_adversarial(c: &mut Criterion) {
     let faq = shipped_faq();
-    let matcher = Matcher::new(&faq);
+    let matcher = Knowledge::new(faq.clone());
     let mut rng = Lcg(3);
     let words = synthetic_words(2_000, &mut rng);
     let distinct_words: String = words.join(" ").chars().take(4_000).collect();

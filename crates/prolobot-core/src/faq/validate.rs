@@ -17,7 +17,7 @@ use super::{
     Cues, Entry, Faq, Loaded, RedFlagRule, RedFlags, Synonym, Texts, Thresholds, Tier, When,
     WordClass,
 };
-use crate::reply::{rendered_answer_len, DISCLAIMER_LIMIT, MESSAGE_LIMIT, SAFETY_NET_LIMIT};
+use crate::render::{answer_len, DISCLAIMER_LIMIT, MESSAGE_LIMIT, SAFETY_NET_LIMIT};
 use crate::text::{normalise, Analyzer};
 
 const TOP_LEVEL_KEYS: &str = "reviewed, texts, matching, synonyms, red_flags, entry";
@@ -654,7 +654,12 @@ fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &A
         related: raw.related.into_iter().map(Spanned::into_inner).collect(),
         reviewed: raw.reviewed.map(|d| d.to_string()),
     };
-    let length = rendered_answer_len(&entry, &entry.answer, &texts.disclaimer);
+    let length = answer_len(
+        &entry.title,
+        &entry.answer,
+        &entry.sources,
+        &texts.disclaimer,
+    );
     if length > MESSAGE_LIMIT {
         c.error(
             answer_span,
@@ -665,7 +670,7 @@ fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &A
         );
     }
     if let (Some(detail), Some(span)) = (&entry.detail, detail_span) {
-        let length = rendered_answer_len(&entry, detail, &texts.disclaimer);
+        let length = answer_len(&entry.title, detail, &entry.sources, &texts.disclaimer);
         if length > MESSAGE_LIMIT {
             c.error(
                 span,

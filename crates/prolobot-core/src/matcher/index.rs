@@ -35,7 +35,7 @@ pub struct SynonymHit {
 impl Rewriter {
     fn new(faq: &Faq, analyzer: &Analyzer) -> Self {
         let mut rewriter = Self::default();
-        for synonym in &faq.synonyms {
+        for synonym in faq.synonyms() {
             let canonical = analyzer.terms(&synonym.canonical);
             for variant in &synonym.variants {
                 let stems = analyzer.terms(variant);
@@ -51,7 +51,7 @@ impl Rewriter {
         for rules in rewriter.synonyms.values_mut() {
             rules.sort_by_key(|(variant, _)| std::cmp::Reverse(variant.len()));
         }
-        for keyword in faq.entries.iter().flat_map(|e| &e.keywords) {
+        for keyword in faq.entries().iter().flat_map(|e| &e.keywords) {
             let stems = rewriter.replace_synonyms(&analyzer.terms(keyword), &mut Vec::new());
             if stems.len() > 1 {
                 let phrases = rewriter.phrases.entry(stems[0].clone()).or_default();
@@ -164,7 +164,7 @@ impl Index {
         let rewriter = Rewriter::new(faq, analyzer);
         let mut vocabulary = Vocabulary::default();
         let parsed: Vec<ParsedEntry> = faq
-            .entries
+            .entries()
             .iter()
             .map(|entry| ParsedEntry {
                 questions: std::iter::once(&entry.title)
@@ -182,7 +182,7 @@ impl Index {
             vocabulary.intern(stem.clone());
         }
         let postings = build_postings(&parsed, vocabulary.ids.len());
-        let n = faq.entries.len() as f32;
+        let n = faq.entries().len() as f32;
         let rarest = inverse_frequency(n, 0.0);
         let idf: Vec<f32> = postings
             .iter()
@@ -284,7 +284,7 @@ fn typo_index(
     analyzer: &Analyzer,
 ) -> FuzzyIndex {
     let texts = faq
-        .entries
+        .entries()
         .iter()
         .flat_map(|e| {
             std::iter::once(&e.title)
@@ -292,7 +292,7 @@ fn typo_index(
                 .chain(&e.keywords)
         })
         .chain(
-            faq.synonyms
+            faq.synonyms()
                 .iter()
                 .flat_map(|s| std::iter::once(&s.canonical).chain(&s.variants)),
         );

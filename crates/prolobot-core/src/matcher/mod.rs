@@ -11,7 +11,7 @@ mod index;
 
 use std::fmt;
 
-use crate::faq::{Faq, Thresholds, Tier};
+use crate::faq::{EntryRef, Faq, RuleRef, Thresholds, Tier};
 use crate::fuzzy::MessageCorrector;
 use crate::safety::{Assessment, SafetyDetector};
 use crate::text::{normalise, Analyzer, Token};
@@ -55,30 +55,120 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// What to do with a message. Entry and rule references are indices into the FAQ it was made from.
+/// What to do with a message. Its entry and rule references belong to the FAQ it was made
+/// from; an answer cannot exist without its entry, nor an emergency without its rules.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
+pub enum Decision {
+    /// Safety rules fired: a crisis, an emergency or urgent symptoms. Nothing overrides this.
+    Emergency {
+        /// The most serious tier among the rules.
+        tier: Tier,
+        /// The rules that fired, in file order (at least one).
+        rules: Vec<RuleRef>,
+    },
+    /// One entry answers the question.
+    Answer {
+        /// The entry.
+        entry: EntryRef,
+        /// Its confidence, in [0, 1].
+        confidence: f32,
+        /// The message may report danger: the reply carries the safety-net line.
+        safety_net: bool,
+    },
+    /// Unsure: offer a few entries.
+    Suggest {
+        /// One to three entries, best first.
+        entries: Vec<EntryRef>,
+        /// Confidence of the best one, in [0, 1].
+        confidence: f32,
+        /// The message may report danger: the reply carries the safety-net line.
+        safety_net: bool,
+    },
+    /// Nothing fits.
+    NoMatch {
+        /// Confidence of the best entry, in [0, 1] (0 when nothing shared a word).
+        confidence: f32,
+        /// The message may report danger: the safety-net line is the reply.
+        safety_net: bool,
+    },
+}
+
+impl Decision {
     /// The kind of decision.
-    pub outcome: Outcome,
-    /// The answered entry, for `Answer`.
-    pub entry: Option<usize>,
-    /// The offered entries, for `Suggest`.
-    pub suggestions: Vec<usize>,
-    /// Confidence of the best entry, in [0, 1] (1 for emergencies).
-    pub confidence: f32,
-    /// The safety rules that fired, for `Emergency`.
-    pub red_flags: Vec<usize>,
-    /// The most serious tier among them, for `Emergency`.
-    pub tier: Option<Tier>,
+    #[must_use]
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Self::Emergency { .. } => Outcome::Emergency,
+            Self::Answer { .. } => Outcome::Answer,
+            Self::Suggest { .. } => Outcome::Suggest,
+            Self::NoMatch { .. } => Outcome::NoMatch,
+        }
+    }
+
+    /// Confidence of the best entry, in [0, 1]; 1 for emergencies.
+    #[must_use]
+    pub fn confidence(&self) -> f32 {
+        match self {
+            Self::Emergency { .. } => 1.0,
+            Self::Answer { confidence, .. }
+            | Self::Suggest { confidence, .. }
+            | Self::NoMatch { confidence, .. } => *confidence,
+        }
+    }
+
+    /// The most serious tier of the rules that fired, for emergencies.
+    #[must_use]
+    pub fn tier(&self) -> Option<Tier> {
+        match self {
+            Self::Emergency { tier, .. } => Some(*tier),
+            _ => None,
+        }
+    }
+
+    /// The safety rules that fired (empty unless an emergency).
+    #[must_use]
+    pub fn rules(&self) -> &[RuleRef] {
+        match self {
+            Self::Emergency { rules, .. } => rules,
+            _ => &[],
+        }
+    }
+
+    /// The answered entry, for answers.
+    #[must_use]
+    pub fn entry(&self) -> Option<EntryRef> {
+        match self {
+            Self::Answer { entry, .. } => Some(*entry),
+            _ => None,
+        }
+    }
+
+    /// The offered entries (empty unless "did you mean").
+    #[must_use]
+    pub fn suggestions(&self) -> &[EntryRef] {
+        match self {
+            Self::Suggest { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
     /// Not an emergency, but the message may report danger: the reply carries the safety-net line.
-    pub safety_net: bool,
+    #[must_use]
+    pub fn safety_net(&self) -> bool {
+        match self {
+            Self::Emergency { .. } => false,
+            Self::Answer { safety_net, .. }
+            | Self::Suggest { safety_net, .. }
+            | Self::NoMatch { safety_net, .. } => *safety_net,
+        }
+    }
 }
 
 /// One scored entry.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
-    /// Entry index.
-    pub entry: usize,
+    /// The entry.
+    pub entry: EntryRef,
     /// F-beta combination of the two coverages.
     pub confidence: f32,
     /// Share of the question's weight this entry explains.
@@ -87,23 +177,24 @@ pub struct Candidate {
     pub phrasing_coverage: f32,
 }
 
-/// Everything the matcher saw and decided, for `prolobot explain` and `/faq test`.
+/// Everything the matcher saw and decided, for `prolobot explain` and `/faqmod test`: its
+/// `Display` shows the working, line by line.
 #[derive(Debug, Clone)]
 pub struct Explanation {
     /// The normalised message.
-    pub normalised: String,
+    pub(crate) normalised: String,
     /// Typo corrections made (typed stem -> vocabulary stem).
-    pub corrections: Vec<(String, String)>,
+    pub(crate) corrections: Vec<(String, String)>,
     /// Synonym replacements made.
-    pub synonyms: Vec<SynonymHit>,
+    pub(crate) synonyms: Vec<SynonymHit>,
     /// The final terms with their weights; `known` is false for words the FAQ never uses.
-    pub terms: Vec<(String, f32, bool)>,
+    pub(crate) terms: Vec<(String, f32, bool)>,
     /// The best candidates with their entry ids.
-    pub candidates: Vec<(String, Candidate)>,
+    pub(crate) candidates: Vec<(String, Candidate)>,
     /// What the safety rules saw: cues, rules whose words were present, and why they fired or not.
-    pub safety: Assessment,
+    pub(crate) safety: Assessment,
     /// The decision.
-    pub decision: Decision,
+    pub(crate) decision: Decision,
 }
 
 /// A message's terms, ready to score.
@@ -139,21 +230,15 @@ impl Matcher {
             .filter(|term| !term.contains(' '))
             .cloned()
             .collect();
-        let safety = SafetyDetector::new(&faq.red_flags, &analyzer).with_real_words(real_words);
-        let ids = faq.entries.iter().map(|e| e.id.clone()).collect();
+        let safety = SafetyDetector::new(faq.red_flags(), &analyzer).with_real_words(real_words);
+        let ids = faq.entries().iter().map(|e| e.id.clone()).collect();
         Self {
             analyzer,
             index,
             safety,
-            thresholds: faq.thresholds,
+            thresholds: faq.thresholds(),
             ids,
         }
-    }
-
-    /// The thresholds in use.
-    #[must_use]
-    pub fn thresholds(&self) -> Thresholds {
-        self.thresholds
     }
 
     /// Decides what to do with `message`.
@@ -168,13 +253,6 @@ impl Matcher {
         self.score(&self.query(&self.analyzer.tokens(message)))
     }
 
-    /// The stems of `message` without stop words, as the matcher sees them before typo
-    /// correction; used to group similar questions in reports.
-    #[must_use]
-    pub fn terms(&self, message: &str) -> Vec<String> {
-        self.analyzer.terms(message)
-    }
-
     /// Decides and shows the working.
     #[must_use]
     pub fn explain(&self, message: &str) -> Explanation {
@@ -187,7 +265,7 @@ impl Matcher {
             candidates: candidates
                 .into_iter()
                 .take(5)
-                .map(|c| (self.ids[c.entry].clone(), c))
+                .map(|c| (self.ids[c.entry.index()].clone(), c))
                 .collect(),
             safety,
             decision,
@@ -203,21 +281,12 @@ impl Matcher {
         };
         let query = self.query(&tokens);
         let candidates = self.score(&query);
-        let decision = if safety.tier.is_some() {
-            Decision {
-                outcome: Outcome::Emergency,
-                entry: None,
-                suggestions: Vec::new(),
-                confidence: 1.0,
-                red_flags: safety.fired.clone(),
-                tier: safety.tier,
-                safety_net: false,
-            }
-        } else {
-            Decision {
-                safety_net: safety.safety_net,
-                ..self.decide_from(&candidates)
-            }
+        let decision = match safety.tier {
+            Some(tier) => Decision::Emergency {
+                tier,
+                rules: safety.fired.iter().copied().map(RuleRef::at).collect(),
+            },
+            None => self.decide_from(&candidates, safety.safety_net),
         };
         (query, safety, decision, candidates)
     }
@@ -320,7 +389,7 @@ impl Matcher {
                 let question_coverage = (weight / query.total_weight).min(1.0);
                 let phrasing_coverage = self.phrasing_coverage(entry as usize, query);
                 Candidate {
-                    entry: entry as usize,
+                    entry: EntryRef::at(entry as usize),
                     confidence: f_beta(phrasing_coverage, question_coverage),
                     question_coverage,
                     phrasing_coverage,
@@ -362,26 +431,22 @@ impl Matcher {
         (1.0 - SECOND_PHRASING_SHARE) * first + SECOND_PHRASING_SHARE * second
     }
 
-    fn decide_from(&self, candidates: &[Candidate]) -> Decision {
+    fn decide_from(&self, candidates: &[Candidate], safety_net: bool) -> Decision {
         let t = self.thresholds;
-        let best = candidates.first().map_or(0.0, |c| c.confidence);
+        let confidence = candidates.first().map_or(0.0, |c| c.confidence);
         let covered = candidates.first().map_or(0.0, |c| c.phrasing_coverage);
         let runner_up = candidates.get(1).map_or(0.0, |c| c.confidence);
-        let mut decision = Decision {
-            outcome: Outcome::NoMatch,
-            entry: None,
-            suggestions: Vec::new(),
-            confidence: best,
-            red_flags: Vec::new(),
-            tier: None,
-            safety_net: false,
-        };
-        if best >= t.answer && best - runner_up >= t.margin && covered >= MIN_COVERAGE_TO_ANSWER {
-            decision.outcome = Outcome::Answer;
-            decision.entry = Some(candidates[0].entry);
-        } else if best >= t.suggest && covered >= MIN_COVERAGE_TO_SUGGEST {
-            decision.outcome = Outcome::Suggest;
-            decision.suggestions = candidates
+        if confidence >= t.answer
+            && confidence - runner_up >= t.margin
+            && covered >= MIN_COVERAGE_TO_ANSWER
+        {
+            Decision::Answer {
+                entry: candidates[0].entry,
+                confidence,
+                safety_net,
+            }
+        } else if confidence >= t.suggest && covered >= MIN_COVERAGE_TO_SUGGEST {
+            let entries = candidates
                 .iter()
                 .enumerate()
                 .take_while(|(i, c)| {
@@ -390,8 +455,17 @@ impl Matcher {
                 .take(MAX_SUGGESTIONS)
                 .map(|(_, c)| c.entry)
                 .collect();
+            Decision::Suggest {
+                entries,
+                confidence,
+                safety_net,
+            }
+        } else {
+            Decision::NoMatch {
+                confidence,
+                safety_net,
+            }
         }
-        decision
     }
 }
 
@@ -417,6 +491,14 @@ fn f_beta(precision: f32, recall: f32) -> f32 {
         0.0
     } else {
         (1.0 + b2) * precision * recall / denominator
+    }
+}
+
+impl Explanation {
+    /// The decision.
+    #[must_use]
+    pub fn decision(&self) -> &Decision {
+        &self.decision
     }
 }
 
@@ -455,7 +537,8 @@ impl fmt::Display for Explanation {
         write!(
             f,
             "decision: {} (confidence {:.2})",
-            self.decision.outcome, self.decision.confidence
+            self.decision.outcome(),
+            self.decision.confidence()
         )
     }
 }
@@ -528,8 +611,7 @@ answer = "Ask your prescriber."
 
     fn answered_id(faq: &Faq, matcher: &Matcher, question: &str) -> Option<String> {
         let decision = matcher.decide(question);
-        (decision.outcome == Outcome::Answer)
-            .then(|| faq.entries[decision.entry.unwrap()].id.clone())
+        decision.entry().map(|entry| faq.get(entry).id.clone())
     }
 
     #[test]
@@ -585,13 +667,13 @@ answer = "Ask your prescriber."
         let plain = matcher.decide("how much does it cost");
         let padded = matcher.decide("how much does it cost for my xylophone zebra quokka");
         assert!(
-            (0.0..=1.0).contains(&plain.confidence) && (0.0..=1.0).contains(&padded.confidence)
+            (0.0..=1.0).contains(&plain.confidence()) && (0.0..=1.0).contains(&padded.confidence())
         );
         assert!(
-            padded.confidence < plain.confidence,
+            padded.confidence() < plain.confidence(),
             "{} !< {}",
-            padded.confidence,
-            plain.confidence
+            padded.confidence(),
+            plain.confidence()
         );
     }
 
@@ -599,24 +681,29 @@ answer = "Ask your prescriber."
     fn off_topic_and_ambiguous_questions_are_not_answered() {
         let (_, matcher) = matcher();
         assert_eq!(
-            matcher.decide("the weather in oslo tomorrow").outcome,
+            matcher.decide("the weather in oslo tomorrow").outcome(),
             Outcome::NoMatch
         );
-        assert_eq!(matcher.decide("").outcome, Outcome::NoMatch);
+        assert_eq!(matcher.decide("").outcome(), Outcome::NoMatch);
         let both = matcher.decide("dextrose or ibuprofen?");
-        assert_eq!(both.outcome, Outcome::Suggest, "{both:?}");
-        let mut suggested = both.suggestions.clone();
+        assert_eq!(both.outcome(), Outcome::Suggest, "{both:?}");
+        let faq = Faq::from_toml_str(FAQ).expect("valid test FAQ").faq;
+        let mut suggested: Vec<&str> = both
+            .suggestions()
+            .iter()
+            .map(|&entry| faq.get(entry).id.as_str())
+            .collect();
         suggested.sort_unstable();
-        assert_eq!(suggested, [0, 2], "ingredients and medicines");
+        assert_eq!(suggested, ["ingredients", "medicines"]);
     }
 
     #[test]
     fn red_flags_win_over_any_answer() {
         let (_, matcher) = matcher();
         let decision = matcher.decide("how much does it cost, I have chest pain");
-        assert_eq!(decision.outcome, Outcome::Emergency);
-        assert_eq!(decision.red_flags, [0]);
-        assert_eq!(decision.tier, Some(Tier::Emergency));
-        assert_eq!(decision.entry, None);
+        assert_eq!(decision.outcome(), Outcome::Emergency);
+        assert_eq!(decision.rules(), [RuleRef::at(0)]);
+        assert_eq!(decision.tier(), Some(Tier::Emergency));
+        assert_eq!(decision.entry(), None);
     }
 }

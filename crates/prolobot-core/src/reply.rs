@@ -8,10 +8,8 @@
 use std::fmt::Write as _;
 
 use crate::faq::{Entry, Faq, RedFlagRule, Tier};
-use crate::matcher::{Decision, Outcome};
-
-/// Discord's limit for the content of one message, in characters.
-pub const MESSAGE_LIMIT: usize = 2_000;
+use crate::matcher::Decision;
+use crate::render::{answer_body, fit_with_disclaimer};
 
 /// What a reply is, for adapters that present kinds differently (buttons, ephemerality).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,26 +90,17 @@ impl<'f> Composer<'f> {
     /// the safety net gets that line on top; with no FAQ match it is the whole reply.
     #[must_use]
     pub fn decision(&self, decision: &Decision) -> Reply {
-        let entries = &self.faq.entries;
-        let line = decision.safety_net.then(|| self.safety_net_line());
+        let line = decision.safety_net().then(|| self.safety_net_line());
         let lead = line.as_deref();
-        match decision.outcome {
-            Outcome::Answer => decision.entry.map_or_else(
-                || self.no_match_led(lead),
-                |i| self.answer_led(&entries[i], lead),
-            ),
-            Outcome::Suggest => {
-                let suggested: Vec<&Entry> =
-                    decision.suggestions.iter().map(|&i| &entries[i]).collect();
+        match decision {
+            Decision::Answer { entry, .. } => self.answer_led(self.faq.get(*entry), lead),
+            Decision::Suggest { entries, .. } => {
+                let suggested: Vec<&Entry> = entries.iter().map(|&e| self.faq.get(e)).collect();
                 self.suggestions_led(&suggested, lead)
             }
-            Outcome::NoMatch => self.no_match_led(lead),
-            Outcome::Emergency => {
-                let rules: Vec<&RedFlagRule> = decision
-                    .red_flags
-                    .iter()
-                    .map(|&i| &self.faq.red_flags.rules[i])
-                    .collect();
+            Decision::NoMatch { .. } => self.no_match_led(lead),
+            Decision::Emergency { rules, .. } => {
+                let rules: Vec<&RedFlagRule> = rules.iter().map(|&r| self.faq.rule(r)).collect();
                 self.emergency(&rules)
             }
         }
@@ -124,7 +113,11 @@ impl<'f> Composer<'f> {
     }
 
     fn answer_led(&self, entry: &Entry, lead: Option<&str>) -> Reply {
-        let mut reply = self.finish_led(ReplyKind::Answer, lead, &answer_body(entry));
+        let mut reply = self.finish_led(
+            ReplyKind::Answer,
+            lead,
+            &answer_body(&entry.title, &entry.answer, &entry.sources),
+        );
         reply.entry_id = Some(entry.id.clone());
         reply
     }
@@ -163,7 +156,7 @@ impl<'f> Composer<'f> {
         if let Some(line) = lead {
             return self.finish(ReplyKind::SafetyNet, line);
         }
-        let texts = &self.faq.texts;
+        let texts = self.faq.texts();
         let mut body = texts.no_match.trim().to_string();
         if let Some(contact) = &texts.contact {
             body.push_str("\n\n");
@@ -176,7 +169,7 @@ impl<'f> Composer<'f> {
     /// once, most serious first); no FAQ content.
     #[must_use]
     pub fn emergency(&self, rules: &[&RedFlagRule]) -> Reply {
-        let texts = &self.faq.texts;
+        let texts = self.faq.texts();
         let tier = rules
             .iter()
             .map(|r| r.tier)
@@ -202,14 +195,14 @@ impl<'f> Composer<'f> {
     }
 
     fn safety_net_line(&self) -> String {
-        format!("⚠️ {}", self.faq.texts.safety_net.trim())
+        format!("⚠️ {}", self.faq.texts().safety_net.trim())
     }
 
     /// The list of topics, for `/faq list` and the no-match path.
     #[must_use]
     pub fn topic_list(&self) -> Reply {
         let mut body = String::from("**Topics I can answer** (use `/faq topic` or just ask):");
-        for entry in &self.faq.entries {
+        for entry in self.faq.entries() {
             let _ = write!(body, "\n- {} (`{}`)", entry.title, entry.id);
         }
         self.finish(ReplyKind::Notice, &body)
@@ -234,7 +227,7 @@ impl<'f> Composer<'f> {
 
     /// Like [`Composer::finish`] with a line on top (the safety net), which is never cut.
     fn finish_led(&self, kind: ReplyKind, lead: Option<&str>, body: &str) -> Reply {
-        let text = fit_with_disclaimer(lead, body, &self.faq.texts.disclaimer);
+        let text = fit_with_disclaimer(lead, body, &self.faq.texts().disclaimer);
         Reply {
             kind,
             text,
@@ -242,49 +235,4 @@ impl<'f> Composer<'f> {
             suggestions: Vec::new(),
         }
     }
-}
-
-/// The body of an answer as posted: bold title, answer, a small sources line.
-pub(crate) fn answer_body(entry: &Entry) -> String {
-    answer_body_with(entry, &entry.answer)
-}
-
-/// [`answer_body`] with `text` in place of the short answer (the detail text).
-fn answer_body_with(entry: &Entry, text: &str) -> String {
-    let mut body = format!("**{}**\n{}", entry.title.trim(), text.trim());
-    if !entry.sources.is_empty() {
-        let _ = write!(body, "\n-# Sources: {}", entry.sources.join("; "));
-    }
-    body
-}
-
-/// The longest disclaimer the FAQ may set, so a reply always has room for a body.
-pub const DISCLAIMER_LIMIT: usize = 500;
-
-/// The longest safety-net line the FAQ may set: it goes on top of answers, never cut.
-pub const SAFETY_NET_LIMIT: usize = 500;
-
-/// The lead line, `body` and the disclaimer; the body is cut (never the lead or the
-/// disclaimer) to fit a message. Validation keeps the disclaimer within [`DISCLAIMER_LIMIT`]
-/// and the safety-net line within [`SAFETY_NET_LIMIT`], so both always fit.
-fn fit_with_disclaimer(lead: Option<&str>, body: &str, disclaimer: &str) -> String {
-    const CUT_MARK: &str = "… (shortened: ask a moderator for the full text)";
-    let head = lead.map(|line| format!("{line}\n\n")).unwrap_or_default();
-    let footer = footer(disclaimer);
-    let fixed = head.chars().count() + footer.chars().count();
-    if body.chars().count() + fixed <= MESSAGE_LIMIT {
-        return format!("{head}{body}{footer}");
-    }
-    let room = MESSAGE_LIMIT.saturating_sub(fixed + CUT_MARK.chars().count());
-    let kept: String = body.chars().take(room).collect();
-    format!("{head}{kept}{CUT_MARK}{footer}")
-}
-
-fn footer(disclaimer: &str) -> String {
-    format!("\n\n⚕️ *{}*", disclaimer.trim())
-}
-
-/// Characters an answer takes when posted, before any cutting.
-pub(crate) fn rendered_answer_len(entry: &Entry, text: &str, disclaimer: &str) -> usize {
-    answer_body_with(entry, text).chars().count() + footer(disclaimer).chars().count()
 }

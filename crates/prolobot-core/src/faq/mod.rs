@@ -12,21 +12,48 @@ use std::path::{Path, PathBuf};
 
 pub use problem::{Diagnostic, Problem, Severity};
 
-/// The whole knowledge base.
+/// The whole knowledge base. Its fields are private: a `Faq` that exists has passed validation.
 #[derive(Debug, Clone)]
 pub struct Faq {
-    /// When the content was last reviewed, as written (a TOML date).
-    pub reviewed: Option<String>,
-    /// Bot-wide texts.
-    pub texts: Texts,
-    /// Decision thresholds for the matcher.
-    pub thresholds: Thresholds,
-    /// Synonym groups: what people type, mapped to the FAQ's own word.
-    pub synonyms: Vec<Synonym>,
-    /// Emergency detection rules.
-    pub red_flags: RedFlags,
-    /// The entries, in file order.
-    pub entries: Vec<Entry>,
+    reviewed: Option<String>,
+    texts: Texts,
+    thresholds: Thresholds,
+    synonyms: Vec<Synonym>,
+    red_flags: RedFlags,
+    entries: Vec<Entry>,
+}
+
+/// A reference to one entry of the [`Faq`] (or [`crate::Knowledge`]) that made it; only the
+/// core makes them, so an `EntryRef` always names an entry of its own FAQ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryRef(u32);
+
+/// A reference to one safety rule of the [`Faq`] that made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleRef(u32);
+
+impl EntryRef {
+    /// The entry at `index` in file order; the caller knows the FAQ has that many entries.
+    pub(crate) fn at(index: usize) -> Self {
+        Self(u32::try_from(index).expect("fewer than 2^32 entries"))
+    }
+
+    /// The position in file order.
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl RuleRef {
+    /// The rule at `index` in file order.
+    pub(crate) fn at(index: usize) -> Self {
+        Self(u32::try_from(index).expect("fewer than 2^32 rules"))
+    }
+
+    /// The position in file order.
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// Bot-wide texts from `[texts]`.
@@ -313,5 +340,76 @@ impl Faq {
     #[must_use]
     pub fn entry(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// A reference to the entry with this id.
+    #[must_use]
+    pub fn find(&self, id: &str) -> Option<EntryRef> {
+        self.entries
+            .iter()
+            .position(|e| e.id == id)
+            .map(EntryRef::at)
+    }
+
+    /// The entry `entry` refers to.
+    ///
+    /// # Panics
+    /// If `entry` was made by another FAQ with more entries (a programming error).
+    #[must_use]
+    pub fn get(&self, entry: EntryRef) -> &Entry {
+        &self.entries[entry.index()]
+    }
+
+    /// The safety rule `rule` refers to.
+    ///
+    /// # Panics
+    /// If `rule` was made by another FAQ with more rules (a programming error).
+    #[must_use]
+    pub fn rule(&self, rule: RuleRef) -> &RedFlagRule {
+        &self.red_flags.rules[rule.index()]
+    }
+
+    /// The entries, in file order.
+    #[must_use]
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entries with their references, in file order.
+    pub fn refs(&self) -> impl Iterator<Item = (EntryRef, &Entry)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| (EntryRef::at(index), entry))
+    }
+
+    /// Bot-wide texts.
+    #[must_use]
+    pub fn texts(&self) -> &Texts {
+        &self.texts
+    }
+
+    /// Decision thresholds for the matcher.
+    #[must_use]
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+    }
+
+    /// Synonym groups: what people type, mapped to the FAQ's own word.
+    #[must_use]
+    pub fn synonyms(&self) -> &[Synonym] {
+        &self.synonyms
+    }
+
+    /// Safety rules, their word classes and cues.
+    #[must_use]
+    pub fn red_flags(&self) -> &RedFlags {
+        &self.red_flags
+    }
+
+    /// When the content was last reviewed, as written (a TOML date).
+    #[must_use]
+    pub fn reviewed(&self) -> Option<&str> {
+        self.reviewed.as_deref()
     }
 }

@@ -15,7 +15,8 @@ use serde::Deserialize;
 pub use safety::{Lookalike, Report, SafetyReport, SafetyResult, SafetySet};
 
 use crate::faq::Faq;
-use crate::matcher::{Matcher, Outcome};
+use crate::knowledge::Knowledge;
+use crate::matcher::Outcome;
 
 const EMERGENCY: &str = "emergency";
 const NO_MATCH: &str = "no_match";
@@ -113,38 +114,38 @@ impl Tally {
 }
 
 impl EvalReport {
-    /// Runs every case through `matcher` (built from `faq`).
+    /// Runs every case through `knowledge`.
     #[must_use]
-    pub fn run(matcher: &Matcher, faq: &Faq, cases: &[Case]) -> Self {
+    pub fn run(knowledge: &Knowledge, cases: &[Case]) -> Self {
+        let faq = knowledge.faq();
         let results = cases
             .iter()
             .map(|case| {
-                let decision = matcher.decide(&case.q);
-                let id = |i: usize| faq.entries[i].id.clone();
-                let got = match decision.outcome {
-                    Outcome::Answer => decision.entry.map(id),
+                let decision = knowledge.decide(&case.q);
+                let outcome = decision.outcome();
+                let id = |entry| faq.get(entry).id.clone();
+                let got = match outcome {
+                    Outcome::Answer => decision.entry().map(id),
                     Outcome::Suggest => Some(
                         decision
-                            .suggestions
+                            .suggestions()
                             .iter()
-                            .map(|&i| id(i))
+                            .map(|&entry| id(entry))
                             .collect::<Vec<_>>()
                             .join("|"),
                     ),
                     Outcome::NoMatch | Outcome::Emergency => None,
                 };
                 let correct = match case.expect.as_str() {
-                    EMERGENCY => decision.outcome == Outcome::Emergency,
-                    NO_MATCH => matches!(decision.outcome, Outcome::NoMatch | Outcome::Suggest),
-                    expected => {
-                        decision.outcome == Outcome::Answer && got.as_deref() == Some(expected)
-                    }
+                    EMERGENCY => outcome == Outcome::Emergency,
+                    NO_MATCH => matches!(outcome, Outcome::NoMatch | Outcome::Suggest),
+                    expected => outcome == Outcome::Answer && got.as_deref() == Some(expected),
                 };
                 CaseResult {
                     case: case.clone(),
-                    outcome: decision.outcome,
+                    outcome,
                     got,
-                    confidence: decision.confidence,
+                    confidence: decision.confidence(),
                     correct,
                 }
             })

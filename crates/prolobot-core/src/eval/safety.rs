@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{EvalError, Tally};
 use crate::faq::Tier;
-use crate::matcher::Matcher;
+use crate::knowledge::Knowledge;
 
 /// A message that reports danger.
 #[derive(Debug, Clone, Deserialize)]
@@ -109,9 +109,9 @@ pub struct SafetyReport {
 }
 
 impl SafetyReport {
-    /// Runs every message through `matcher`.
+    /// Runs every message through `knowledge`.
     #[must_use]
-    pub fn run(matcher: &Matcher, set: &SafetySet) -> Self {
+    pub fn run(knowledge: &Knowledge, set: &SafetySet) -> Self {
         let reports = set.report.iter().map(|r| {
             (
                 &r.text,
@@ -126,13 +126,13 @@ impl SafetyReport {
         let results = reports
             .chain(lookalikes)
             .map(|(text, label, expected)| {
-                let decision = matcher.decide(text);
+                let decision = knowledge.decide(text);
                 SafetyResult {
                     text: text.clone(),
                     label,
                     expected,
-                    got: decision.tier,
-                    safety_net: decision.safety_net,
+                    got: decision.tier(),
+                    safety_net: decision.safety_net(),
                 }
             })
             .collect();
