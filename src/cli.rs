@@ -13,6 +13,7 @@ use prolobot::eval::{parse_cases, EvalReport, SafetyReport, SafetySet};
 use prolobot::faq::{render, Faq, LoadError, Loaded, Tier};
 use prolobot::matcher::Matcher;
 use prolobot::reply::Composer;
+use prolobot::report;
 use prolobot::store::{ReportQuery, Store};
 use prolobot::text::Analyzer;
 
@@ -346,7 +347,6 @@ async fn shutdown_signal() {
 
 fn report(since_days: Option<u32>, export: Option<Export>) -> Result<ExitCode> {
     let config = Config::load()?;
-    let store = Store::open(&config.db_path)?;
     let since = since_days.map_or(0, |days| {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -359,8 +359,9 @@ fn report(since_days: Option<u32>, export: Option<Export>) -> Result<ExitCode> {
         since,
         ..ReportQuery::default()
     };
+    let rows = Store::open(&config.db_path)?.report_rows(&query)?;
     let analyzer = Analyzer::default();
-    let report = store.report(&query, &|text| analyzer.terms(text))?;
+    let report = report::build(rows, &|text| analyzer.terms(text));
     match export {
         Some(Export::Csv) => report.write_csv(io::stdout().lock())?,
         None => out!("{}", report.render_text(REPORT_CHARS)),

@@ -11,7 +11,8 @@
 //! - [`reply`]: the one composer of every reply, which always appends the disclaimer.
 //!
 //! The edge (does I/O, calls the core; the core never imports it):
-//! - [`store`]: the SQLite question log, votes and moderator reports.
+//! - [`store`]: the SQLite question log and votes, and the rows moderator reports are built from.
+//! - [`report`]: moderator reports built from those rows (pure): grouping, text and CSV.
 //! - [`config`]: every setting, from the environment, `.env` and `prolobot.toml`, parsed once.
 //! - [`discord`]: the serenity/poise adapter: client, events, slash commands, hot reload, limits.
 pub mod config;
@@ -21,6 +22,7 @@ pub mod faq;
 pub mod fuzzy;
 pub mod matcher;
 pub mod reply;
+pub mod report;
 pub mod safety;
 pub mod store;
 pub mod text;

@@ -1,8 +1,11 @@
 //! Insight storage: what people ask, how the bot answered, and which answers helped.
 //!
-//! This module owns the bot's embedded `SQLite` database (schema, migrations,
-//! durability settings, retention) and the moderator report built from it
-//! (text for the CLI and Discord, CSV for export).
+//! This module owns the bot's embedded `SQLite` database: the schema and its
+//! migrations, the durability settings, recording questions and votes,
+//! retention, and the queries that read the plain rows a moderator report is
+//! built from ([`Store::report_rows`]). Building and rendering the report is
+//! [`crate::report`]'s job, done after the rows are read and the connection
+//! is free again.
 //!
 //! # What is stored, and why
 //!
@@ -34,9 +37,6 @@
 //! an fsync per question, which is not worth it for analytics on a
 //! small server's disk.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,20 +47,14 @@ pub use crate::matcher::Outcome;
 /// Default number of days question rows are kept before [`Store::prune`] deletes them.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 
-/// The unanswered-questions report groups at most this many of the most recent rows,
-/// which bounds its time and memory.
+/// [`Store::report_rows`] reads at most this many of the most recent unanswered
+/// questions, which bounds the time and memory of grouping them.
 pub const MAX_UNANSWERED_ROWS: usize = 5_000;
 
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 const SECONDS_PER_DAY: i64 = 86_400;
-
-/// Example texts kept per unanswered group.
-const MAX_EXAMPLES: usize = 3;
-
-/// Example texts longer than this are clipped in the text rendering.
-const EXAMPLE_CHARS: usize = 60;
 
 /// Schema migrations; migration `i` brings `PRAGMA user_version` from `i` to `i + 1`.
 /// Never edit a released migration: append a new one.
@@ -183,7 +177,7 @@ pub struct AnsweredQuestion {
     pub entry_id: String,
 }
 
-/// What [`Store::report`] covers and its tuning knobs.
+/// What [`Store::report_rows`] reads, and how [`crate::report::build`] groups it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReportQuery {
     /// Only questions asked at or after this unix time (0 = all time).
@@ -191,7 +185,7 @@ pub struct ReportQuery {
     /// Only this guild's questions; `None` = every guild and DMs (for the CLI).
     pub guild_id: Option<u64>,
     /// Two unanswered questions are grouped when the Jaccard similarity of their
-    /// token sets is at least this.
+    /// token sets is at least this (read when the report is built, not by the SQL).
     pub similarity_threshold: f32,
     /// Answers with a confidence below this are listed for review.
     pub low_confidence_below: f32,
@@ -230,27 +224,6 @@ impl OutcomeCounts {
     #[must_use]
     pub fn total(&self) -> u64 {
         self.answer + self.suggest + self.no_match + self.emergency
-    }
-}
-
-/// Similar unanswered questions (no match or suggested) shown as one row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnansweredGroup {
-    /// How many of them had no match.
-    pub no_match: usize,
-    /// How many of them only got suggestions.
-    pub suggest: usize,
-    /// Unix time of the most recent one.
-    pub last_asked: i64,
-    /// Up to three distinct texts, newest first.
-    pub examples: Vec<String>,
-}
-
-impl UnansweredGroup {
-    /// How many questions the group holds.
-    #[must_use]
-    pub fn count(&self) -> usize {
-        self.no_match + self.suggest
     }
 }
 
@@ -300,17 +273,28 @@ pub struct RuleCount {
     pub count: u64,
 }
 
-/// Insights over a period, from [`Store::report`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Report {
-    /// What the report covers.
+/// An unanswered question (no match or suggested), as read for grouping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnansweredRow {
+    /// The normalised question.
+    pub question: String,
+    /// True when it got suggestions, false when nothing matched.
+    pub suggested: bool,
+    /// Unix time asked.
+    pub at: i64,
+}
+
+/// The rows a report is built from, read in one snapshot by [`Store::report_rows`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportRows {
+    /// What was read.
     pub query: ReportQuery,
     /// Questions per outcome (the emergency total is `totals.emergency`).
     pub totals: OutcomeCounts,
-    /// Unanswered question groups, biggest first.
-    pub unanswered: Vec<UnansweredGroup>,
+    /// The most recent unanswered questions, newest first, at most [`MAX_UNANSWERED_ROWS`].
+    pub unanswered: Vec<UnansweredRow>,
     /// True when there were more than [`MAX_UNANSWERED_ROWS`] unanswered questions
-    /// and only the most recent were grouped.
+    /// and only the most recent were read.
     pub unanswered_capped: bool,
     /// Entries by hits, most first.
     pub entries: Vec<EntryStats>,
@@ -439,15 +423,10 @@ impl Store {
             .context("prune old questions")
     }
 
-    /// Builds the insight report for `query`. `tokenize` turns a normalised question
-    /// into the tokens used to group similar unanswered questions (the bot passes its
-    /// stemmed, stopword-free tokenizer).
-    pub fn report(
-        &self,
-        query: &ReportQuery,
-        tokenize: &dyn Fn(&str) -> Vec<String>,
-    ) -> Result<Report, StoreError> {
-        // One read transaction, so all sections see the same snapshot.
+    /// Reads the rows of the insight report for `query`, in one read transaction so
+    /// all sections see the same snapshot. Grouping and rendering them is left to
+    /// [`crate::report`], so the caller can release the connection first.
+    pub fn report_rows(&self, query: &ReportQuery) -> Result<ReportRows, StoreError> {
         let snapshot = self
             .conn
             .unchecked_transaction()
@@ -462,10 +441,10 @@ impl Store {
 
         let unanswered_capped = unanswered.len() > MAX_UNANSWERED_ROWS;
         unanswered.truncate(MAX_UNANSWERED_ROWS);
-        Ok(Report {
+        Ok(ReportRows {
             query: *query,
             totals,
-            unanswered: group_unanswered(&unanswered, tokenize, query.similarity_threshold),
+            unanswered,
             unanswered_capped,
             entries,
             low_confidence,
@@ -570,13 +549,6 @@ fn outcome_counts(conn: &Connection, scope: Scope) -> Result<OutcomeCounts, Stor
         }
     }
     Ok(counts)
-}
-
-/// An unanswered question as read for grouping.
-struct UnansweredRow {
-    question: String,
-    suggested: bool,
-    at: i64,
 }
 
 /// The most recent unanswered questions, newest first; one more than
@@ -695,520 +667,11 @@ fn emergency_counts(conn: &Connection, scope: Scope) -> Result<Vec<RuleCount>, S
     rows.collect::<Result<_, _>>().context(action)
 }
 
-/// A group being built: how many distinct tokens its leader has, and the group so far.
-struct GroupBuilder {
-    leader_size: usize,
-    group: UnansweredGroup,
-}
-
-impl GroupBuilder {
-    /// A new group whose first (and newest) question is `row`.
-    fn lead(leader_size: usize, row: &UnansweredRow) -> Self {
-        let mut group = UnansweredGroup {
-            no_match: 0,
-            suggest: 0,
-            last_asked: row.at,
-            examples: Vec::new(),
-        };
-        add_to_group(&mut group, row);
-        Self { leader_size, group }
-    }
-}
-
-/// Leader clustering in one pass over `rows` (newest first): each question joins
-/// the existing group whose leader (first, i.e. newest, member) is most similar,
-/// if the Jaccard similarity of their token sets reaches `threshold`; otherwise it
-/// leads a new group. Deterministic: ties go to the older group.
-fn group_unanswered(
-    rows: &[UnansweredRow],
-    tokenize: &dyn Fn(&str) -> Vec<String>,
-    threshold: f32,
-) -> Vec<UnansweredGroup> {
-    let mut builders: Vec<GroupBuilder> = Vec::new();
-    // Inverted index of the leaders' tokens: token -> groups whose leader has it.
-    let mut groups_by_token: HashMap<String, Vec<usize>> = HashMap::new();
-    for row in rows {
-        let tokens = token_set(&row.question, tokenize);
-        if let Some(index) = most_similar_group(&tokens, &builders, &groups_by_token, threshold) {
-            add_to_group(&mut builders[index].group, row);
-            continue;
-        }
-        let leader_size = tokens.len();
-        for token in tokens {
-            groups_by_token
-                .entry(token)
-                .or_default()
-                .push(builders.len());
-        }
-        builders.push(GroupBuilder::lead(leader_size, row));
-    }
-    let mut groups: Vec<UnansweredGroup> =
-        builders.into_iter().map(|builder| builder.group).collect();
-    // Groups were created newest first and the sort is stable, so equal counts
-    // stay most-recently-asked first.
-    groups.sort_by_key(|group| std::cmp::Reverse(group.count()));
-    groups
-}
-
-/// Distinct tokens; a question without tokens stands for itself.
-fn token_set(question: &str, tokenize: &dyn Fn(&str) -> Vec<String>) -> Vec<String> {
-    let mut tokens = tokenize(question);
-    if tokens.is_empty() {
-        tokens.push(question.to_owned());
-    }
-    tokens.sort_unstable();
-    tokens.dedup();
-    tokens
-}
-
-/// The group whose leader is most similar to `tokens` (distinct), if any reaches
-/// `threshold`. Shared-token counts come from the inverted index, so the cost is
-/// one increment per (token, group) posting plus one pass over the groups.
-fn most_similar_group(
-    tokens: &[String],
-    builders: &[GroupBuilder],
-    groups_by_token: &HashMap<String, Vec<usize>>,
-    threshold: f32,
-) -> Option<usize> {
-    let mut shared = vec![0_usize; builders.len()];
-    for groups in tokens.iter().filter_map(|token| groups_by_token.get(token)) {
-        for &index in groups {
-            shared[index] += 1;
-        }
-    }
-    let mut best: Option<(usize, f32)> = None;
-    for (index, &shared) in shared.iter().enumerate().filter(|(_, &shared)| shared > 0) {
-        let union = tokens.len() + builders[index].leader_size - shared;
-        let similarity = shared as f32 / union as f32;
-        if similarity >= threshold
-            && best.is_none_or(|(_, best_similarity)| similarity > best_similarity)
-        {
-            best = Some((index, similarity));
-        }
-    }
-    best.map(|(index, _)| index)
-}
-
-fn add_to_group(group: &mut UnansweredGroup, row: &UnansweredRow) {
-    if row.suggested {
-        group.suggest += 1;
-    } else {
-        group.no_match += 1;
-    }
-    if group.examples.len() < MAX_EXAMPLES && !group.examples.contains(&row.question) {
-        group.examples.push(row.question.clone());
-    }
-}
-
-/// A titled block of the text report whose rows can be cut to fit.
-struct Section {
-    header: String,
-    rows: Vec<String>,
-}
-
-impl Section {
-    fn cost(&self) -> usize {
-        line_cost(&self.header) + self.rows.iter().map(|row| line_cost(row)).sum::<usize>()
-    }
-
-    /// The section as text of at most `budget` chars: all of it, or the header, as
-    /// many rows as fit and "... N more"; nothing if not even that fits.
-    fn render_within(&self, budget: usize) -> String {
-        let shown = if self.cost() <= budget {
-            self.rows.len()
-        } else {
-            let mut used = line_cost(&self.header);
-            let mut shown = 0;
-            for row in &self.rows {
-                let more = more_line(self.rows.len() - shown - 1);
-                if used + line_cost(row) + line_cost(&more) > budget {
-                    break;
-                }
-                used += line_cost(row);
-                shown += 1;
-            }
-            if used + line_cost(&more_line(self.rows.len() - shown)) > budget {
-                return String::new();
-            }
-            shown
-        };
-        let mut text = format!("{}\n", self.header);
-        for row in &self.rows[..shown] {
-            text.push_str(row);
-            text.push('\n');
-        }
-        if shown < self.rows.len() {
-            text.push_str(&more_line(self.rows.len() - shown));
-            text.push('\n');
-        }
-        text
-    }
-}
-
-/// Chars a line takes, with its newline.
-fn line_cost(line: &str) -> usize {
-    line.chars().count() + 1
-}
-
-fn more_line(hidden: usize) -> String {
-    format!("... {hidden} more")
-}
-
-/// Shares `budget` between sections: small sections get all they need, the
-/// rest is split evenly among the larger ones.
-fn allot(costs: &[usize], budget: usize) -> Vec<usize> {
-    let mut by_cost: Vec<usize> = (0..costs.len()).collect();
-    by_cost.sort_by_key(|&index| costs[index]);
-    let mut remaining = budget;
-    let mut allotments = vec![0; costs.len()];
-    for (done, &index) in by_cost.iter().enumerate() {
-        let share = remaining / (costs.len() - done);
-        allotments[index] = costs[index].min(share);
-        remaining -= allotments[index];
-    }
-    allotments
-}
-
-/// `text` cut to `max_chars` chars, ending in "…" when cut.
-fn clip(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
-    }
-    let mut clipped: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-    if max_chars > 0 {
-        clipped.push('…');
-    }
-    clipped
-}
-
-/// The UTC calendar date of a unix time, as YYYY-MM-DD.
-fn utc_date(unix: i64) -> String {
-    // Howard Hinnant's civil_from_days.
-    let days = unix.div_euclid(SECONDS_PER_DAY) + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-impl Report {
-    /// Compact human-readable report of at most `max_chars` chars (the CLI passes a
-    /// large limit, Discord about 1,800). Rows that do not fit are summarised as
-    /// "... N more"; each section gets a fair share of the space.
-    #[must_use]
-    pub fn render_text(&self, max_chars: usize) -> String {
-        let title = clip(&self.title(), max_chars);
-        let sections = [
-            self.unanswered_section(),
-            self.entries_section(),
-            self.low_confidence_section(),
-            self.emergencies_section(),
-        ];
-        let costs: Vec<usize> = sections.iter().map(Section::cost).collect();
-        let allotments = allot(&costs, max_chars - line_cost(&title).min(max_chars));
-        let mut text = title;
-        text.push('\n');
-        for (section, budget) in sections.iter().zip(allotments) {
-            text.push_str(&section.render_within(budget));
-        }
-        text.pop(); // the last newline
-        text
-    }
-
-    fn title(&self) -> String {
-        let period = if self.query.since > 0 {
-            format!("since {}", utc_date(self.query.since))
-        } else {
-            "all time".to_owned()
-        };
-        let scope = self.query.guild_id.map_or_else(
-            || "all servers".to_owned(),
-            |guild| format!("server {guild}"),
-        );
-        let t = &self.totals;
-        format!(
-            "FAQ insights, {period}, {scope}\nQuestions: {} (answered {}, suggested {}, no match {}, emergency {})",
-            t.total(),
-            t.answer,
-            t.suggest,
-            t.no_match,
-            t.emergency
-        )
-    }
-
-    fn unanswered_section(&self) -> Section {
-        let capped = if self.unanswered_capped {
-            format!(", most recent {MAX_UNANSWERED_ROWS} only")
-        } else {
-            String::new()
-        };
-        let rows = self
-            .unanswered
-            .iter()
-            .map(|group| {
-                let examples: Vec<String> = group
-                    .examples
-                    .iter()
-                    .map(|example| format!("\"{}\"", clip(example, EXAMPLE_CHARS)))
-                    .collect();
-                format!(
-                    "{}x ({} no match, {} suggested), last {}: {}",
-                    group.count(),
-                    group.no_match,
-                    group.suggest,
-                    utc_date(group.last_asked),
-                    examples.join(" / ")
-                )
-            })
-            .collect();
-        Section {
-            header: format!(
-                "\nUnanswered questions ({} groups{capped}):",
-                self.unanswered.len()
-            ),
-            rows,
-        }
-    }
-
-    fn entries_section(&self) -> Section {
-        let rows = self
-            .entries
-            .iter()
-            .map(|entry| {
-                let votes = match entry.helpful_ratio() {
-                    Some(ratio) => format!(
-                        "{}/{} helpful ({:.0}%)",
-                        entry.helpful,
-                        entry.helpful + entry.not_helpful,
-                        ratio * 100.0
-                    ),
-                    None => "no votes".to_owned(),
-                };
-                format!("{}: {} hits, {votes}", entry.entry_id, entry.hits)
-            })
-            .collect();
-        Section {
-            header: format!("\nAnswers per entry ({} entries):", self.entries.len()),
-            rows,
-        }
-    }
-
-    fn low_confidence_section(&self) -> Section {
-        let rows = self
-            .low_confidence
-            .iter()
-            .map(|answer| {
-                format!(
-                    "{} #{} {} ({:.2}): \"{}\"",
-                    utc_date(answer.at),
-                    answer.question_id,
-                    answer.entry_id.as_deref().unwrap_or("?"),
-                    answer.confidence,
-                    clip(&answer.question, EXAMPLE_CHARS)
-                )
-            })
-            .collect();
-        Section {
-            header: format!(
-                "\nLow-confidence answers to review (below {:.2}, {} shown):",
-                self.query.low_confidence_below,
-                self.low_confidence.len()
-            ),
-            rows,
-        }
-    }
-
-    fn emergencies_section(&self) -> Section {
-        let rows = self
-            .emergencies
-            .iter()
-            .map(|rule| {
-                format!(
-                    "{}: {}",
-                    rule.rule_id.as_deref().unwrap_or("(no rule id)"),
-                    rule.count
-                )
-            })
-            .collect();
-        Section {
-            header: format!("\nEmergencies: {}", self.totals.emergency),
-            rows,
-        }
-    }
-
-    /// Writes the whole report as CSV (RFC 4180, CRLF line ends). The `section`
-    /// column tells rows apart: `total` (per outcome), `unanswered` (examples joined
-    /// by newlines in `text`), `entry`, `low_confidence` and `emergency`. Question
-    /// texts starting like a spreadsheet formula get a leading `'`.
-    pub fn write_csv<W: Write>(&self, mut out: W) -> io::Result<()> {
-        write_csv_record(&mut out, &CSV_COLUMNS.map(Cow::Borrowed))?;
-        for row in self.csv_rows() {
-            write_csv_record(&mut out, &row.fields())?;
-        }
-        out.flush()
-    }
-
-    fn csv_rows(&self) -> Vec<CsvRow> {
-        let t = &self.totals;
-        let totals = [
-            (Outcome::Answer, t.answer),
-            (Outcome::Suggest, t.suggest),
-            (Outcome::NoMatch, t.no_match),
-            (Outcome::Emergency, t.emergency),
-        ]
-        .map(|(outcome, count)| CsvRow {
-            section: "total",
-            key: outcome.as_str().to_owned(),
-            count: Some(count),
-            ..CsvRow::default()
-        });
-        let unanswered = self.unanswered.iter().map(|group| CsvRow {
-            section: "unanswered",
-            at: Some(group.last_asked),
-            count: Some(group.count() as u64),
-            no_match: Some(group.no_match as u64),
-            suggest: Some(group.suggest as u64),
-            text: group.examples.join("\n"),
-            ..CsvRow::default()
-        });
-        let entries = self.entries.iter().map(|entry| CsvRow {
-            section: "entry",
-            key: entry.entry_id.clone(),
-            count: Some(entry.hits),
-            helpful: Some(entry.helpful),
-            not_helpful: Some(entry.not_helpful),
-            helpful_ratio: entry.helpful_ratio(),
-            ..CsvRow::default()
-        });
-        let low_confidence = self.low_confidence.iter().map(|answer| CsvRow {
-            section: "low_confidence",
-            key: answer.entry_id.clone().unwrap_or_default(),
-            question_id: Some(answer.question_id),
-            at: Some(answer.at),
-            confidence: Some(answer.confidence),
-            text: answer.question.clone(),
-            ..CsvRow::default()
-        });
-        let emergencies = self.emergencies.iter().map(|rule| CsvRow {
-            section: "emergency",
-            key: rule.rule_id.clone().unwrap_or_default(),
-            count: Some(rule.count),
-            ..CsvRow::default()
-        });
-        totals
-            .into_iter()
-            .chain(unanswered)
-            .chain(entries)
-            .chain(low_confidence)
-            .chain(emergencies)
-            .collect()
-    }
-}
-
-const CSV_COLUMNS: [&str; 12] = [
-    "section",
-    "key",
-    "question_id",
-    "at",
-    "count",
-    "no_match",
-    "suggest",
-    "helpful",
-    "not_helpful",
-    "helpful_ratio",
-    "confidence",
-    "text",
-];
-
-/// One CSV line; unused columns stay empty.
-#[derive(Default)]
-struct CsvRow {
-    section: &'static str,
-    key: String,
-    question_id: Option<i64>,
-    at: Option<i64>,
-    count: Option<u64>,
-    no_match: Option<u64>,
-    suggest: Option<u64>,
-    helpful: Option<u64>,
-    not_helpful: Option<u64>,
-    helpful_ratio: Option<f32>,
-    confidence: Option<f32>,
-    text: String,
-}
-
-impl CsvRow {
-    fn fields(&self) -> [Cow<'_, str>; 12] {
-        fn number<T: ToString>(value: Option<T>) -> Cow<'static, str> {
-            value.map_or(Cow::Borrowed(""), |value| Cow::Owned(value.to_string()))
-        }
-        fn fraction(value: Option<f32>) -> Cow<'static, str> {
-            value.map_or(Cow::Borrowed(""), |value| Cow::Owned(format!("{value:.3}")))
-        }
-        [
-            Cow::Borrowed(self.section),
-            Cow::Borrowed(&self.key),
-            number(self.question_id),
-            number(self.at),
-            number(self.count),
-            number(self.no_match),
-            number(self.suggest),
-            number(self.helpful),
-            number(self.not_helpful),
-            fraction(self.helpful_ratio),
-            fraction(self.confidence),
-            defuse_formula(&self.text),
-        ]
-    }
-}
-
-fn write_csv_record<W: Write>(out: &mut W, fields: &[Cow<'_, str>]) -> io::Result<()> {
-    let mut line = String::new();
-    for (index, field) in fields.iter().enumerate() {
-        if index > 0 {
-            line.push(',');
-        }
-        push_csv_field(&mut line, field);
-    }
-    line.push_str("\r\n");
-    out.write_all(line.as_bytes())
-}
-
-/// Appends `field`, quoted (with doubled quotes) when it holds a comma, quote or line break.
-fn push_csv_field(line: &mut String, field: &str) {
-    if field.contains([',', '"', '\n', '\r']) {
-        line.push('"');
-        line.push_str(&field.replace('"', "\"\""));
-        line.push('"');
-    } else {
-        line.push_str(field);
-    }
-}
-
-/// Prefixes `'` to user text a spreadsheet would run as a formula (CSV injection).
-fn defuse_formula(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{text}"))
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use std::io::{BufRead, BufReader};
+    use std::io::{self, BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
 
     const NOW: i64 = 1_750_000_000;
@@ -1229,24 +692,6 @@ mod tests {
             entry_id,
             confidence: 0.8,
         }
-    }
-
-    /// Stand-in for the bot's tokenizer: lower-case words, crude stemming, stopwords dropped.
-    fn toy_tokens(text: &str) -> Vec<String> {
-        const STOPWORDS: &[&str] = &[
-            "a", "after", "and", "back", "can", "do", "does", "go", "how", "i", "is", "it", "much",
-            "my", "ok", "should", "the", "to", "what", "when",
-        ];
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty())
-            .map(|word| {
-                word.to_lowercase()
-                    .trim_end_matches("ing")
-                    .trim_end_matches('s')
-                    .to_owned()
-            })
-            .filter(|word| !STOPWORDS.contains(&word.as_str()))
-            .collect()
     }
 
     fn count_rows(store: &Store, sql: &str) -> i64 {
@@ -1291,7 +736,7 @@ mod tests {
     }
 
     #[test]
-    fn record_round_trips_into_the_report() {
+    fn record_round_trips_into_the_report_rows() {
         let store = Store::open_in_memory().expect("open");
         let answered = store
             .record(&question(
@@ -1331,11 +776,11 @@ mod tests {
             )
         );
 
-        let report = store
-            .report(&ReportQuery::default(), &toy_tokens)
-            .expect("report");
+        let rows = store
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
         assert_eq!(
-            report.totals,
+            rows.totals,
             OutcomeCounts {
                 answer: 1,
                 suggest: 0,
@@ -1343,15 +788,18 @@ mod tests {
                 emergency: 0
             }
         );
-        assert_eq!(report.entries.len(), 1);
+        assert_eq!(rows.entries.len(), 1);
         assert_eq!(
-            (report.entries[0].entry_id.as_str(), report.entries[0].hits),
+            (rows.entries[0].entry_id.as_str(), rows.entries[0].hits),
             ("pain", 1)
         );
-        assert_eq!(report.unanswered.len(), 1);
         assert_eq!(
-            report.unanswered[0].examples,
-            ["is it covered by insurance"]
+            rows.unanswered,
+            [UnansweredRow {
+                question: "is it covered by insurance".into(),
+                suggested: false,
+                at: NOW + 1,
+            }]
         );
     }
 
@@ -1371,9 +819,9 @@ mod tests {
             guild_id: Some(big_guild),
             ..ReportQuery::default()
         };
-        let report = store.report(&query, &toy_tokens).expect("report");
-        assert_eq!(report.totals.no_match, 1);
-        assert_eq!(report.unanswered[0].examples, ["question in a big guild"]);
+        let rows = store.report_rows(&query).expect("report rows");
+        assert_eq!(rows.totals.no_match, 1);
+        assert_eq!(rows.unanswered[0].question, "question in a big guild");
         assert_eq!(
             count_rows(
                 &store,
@@ -1604,12 +1052,12 @@ mod tests {
             0
         );
 
-        let report = store
-            .report(&ReportQuery::default(), &toy_tokens)
-            .expect("report");
-        assert_eq!(report.totals.emergency, 3);
+        let rows = store
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
+        assert_eq!(rows.totals.emergency, 3);
         assert_eq!(
-            report.emergencies,
+            rows.emergencies,
             [
                 RuleCount {
                     rule_id: Some("chest-pain".into()),
@@ -1621,7 +1069,7 @@ mod tests {
                 },
             ]
         );
-        assert!(report.unanswered.is_empty() && report.low_confidence.is_empty());
+        assert!(rows.unanswered.is_empty() && rows.low_confidence.is_empty());
         drop(store);
         assert!(!file_bytes_contain(
             dir.path(),
@@ -1663,12 +1111,11 @@ mod tests {
             VoteOutcome::NotAnAnswer
         );
 
-        let report = store
-            .report(&ReportQuery::default(), &toy_tokens)
-            .expect("report");
+        let rows = store
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
         let stats = |id: &str| {
-            report
-                .entries
+            rows.entries
                 .iter()
                 .find(|entry| entry.entry_id == id)
                 .expect("entry")
@@ -1693,68 +1140,31 @@ mod tests {
                 store.vote(id, helpful, NOW).expect("vote");
             }
         }
-        let report = store
-            .report(&ReportQuery::default(), &toy_tokens)
-            .expect("report");
-        let entry = &report.entries[0];
+        let rows = store
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
+        let entry = &rows.entries[0];
         assert_eq!((entry.hits, entry.helpful, entry.not_helpful), (5, 2, 2));
         assert_eq!(entry.helpful_ratio(), Some(0.5));
     }
 
-    const YOGA_PHRASINGS: [&str; 20] = [
-        "can i do yoga after prolotherapy",
-        "yoga after prolotherapy?",
-        "is yoga ok after prolotherapy",
-        "when can i do yoga after prolotherapy",
-        "can i practice yoga after prolotherapy",
-        "is it safe to do yoga after prolotherapy",
-        "yoga after my prolotherapy injection",
-        "can i go back to yoga after prolotherapy",
-        "how soon yoga after prolotherapy",
-        "should i avoid yoga after prolotherapy",
-        "doing yoga after prolotherapy",
-        "yoga classes after prolotherapy",
-        "hot yoga after prolotherapy",
-        "can i resume yoga after prolotherapy",
-        "is yoga allowed after prolotherapy",
-        "yoga after prolotherapy treatment",
-        "can i do yoga the day after prolotherapy",
-        "yoga and prolotherapy",
-        "when to restart yoga after prolotherapy",
-        "is gentle yoga ok after prolotherapy",
-    ];
-
     #[test]
-    fn similar_unanswered_questions_form_one_group() {
+    fn unanswered_rows_are_the_periods_unanswered_questions_newest_first() {
         let store = Store::open_in_memory().expect("open");
-        let others = [
-            "how much does prolotherapy cost",
-            "what does prolotherapy cost",
-            "prolotherapy costs",
-            "does prolotherapy hurt",
-            "can i drink alcohol after prolotherapy",
-        ];
-        let mut at = NOW - DAY;
-        for (index, text) in YOGA_PHRASINGS.iter().enumerate() {
-            let outcome = if index % 4 == 0 {
-                Outcome::Suggest
-            } else {
-                Outcome::NoMatch
-            };
+        let at = NOW - DAY;
+        for (asked, text, outcome) in [
+            (at, "is yoga ok after prolotherapy", Outcome::NoMatch),
+            (at, "prolotherapy costs", Outcome::Suggest),
+            (at + 60, "yoga after prolotherapy?", Outcome::NoMatch),
+        ] {
             store
-                .record(&question(at, text, outcome, None))
+                .record(&question(asked, text, outcome, None))
                 .expect("record");
-            if let Some(other) = others.get(index) {
-                store
-                    .record(&question(at, other, Outcome::NoMatch, None))
-                    .expect("record");
-            }
-            at += 60;
         }
-        // Not unanswered, or outside the period: must not be counted.
+        // Not unanswered, or outside the period: must not be read.
         store
             .record(&question(
-                at,
+                at + 120,
                 "can i do yoga after prolotherapy",
                 Outcome::Answer,
                 Some("exercise"),
@@ -1762,7 +1172,7 @@ mod tests {
             .expect("record");
         store
             .record(&question(
-                at,
+                at + 120,
                 "chest pain",
                 Outcome::Emergency,
                 Some("chest"),
@@ -1781,58 +1191,34 @@ mod tests {
             since: NOW - 2 * DAY,
             ..ReportQuery::default()
         };
-        let report = store.report(&query, &toy_tokens).expect("report");
-        let counts: Vec<usize> = report
-            .unanswered
-            .iter()
-            .map(UnansweredGroup::count)
-            .collect();
-        assert_eq!(counts, [20, 3, 1, 1]);
-        let yoga = &report.unanswered[0];
-        assert_eq!((yoga.no_match, yoga.suggest), (15, 5));
-        assert_eq!(yoga.last_asked, NOW - DAY + 19 * 60);
-        assert_eq!(
-            yoga.examples,
-            [YOGA_PHRASINGS[19], YOGA_PHRASINGS[18], YOGA_PHRASINGS[17]]
-        );
-        assert!(report.unanswered[1]
-            .examples
-            .iter()
-            .all(|text| text.contains("cost")));
-        // Equal counts: most recently asked first.
-        assert_eq!(report.unanswered[2].examples, [others[4]]);
-        assert_eq!(report.unanswered[3].examples, [others[3]]);
-        assert!(!report.unanswered_capped);
-
-        let again = store.report(&query, &toy_tokens).expect("report again");
-        assert_eq!(again, report, "grouping must be deterministic");
-    }
-
-    #[test]
-    fn grouping_threshold_controls_merging() {
-        let row = |question: &str| UnansweredRow {
+        let rows = store.report_rows(&query).expect("report rows");
+        let unanswered = |question: &str, suggested: bool, at: i64| UnansweredRow {
             question: question.into(),
-            suggested: false,
-            at: NOW,
+            suggested,
+            at,
         };
-        let rows = [row("yoga prolotherapy"), row("yoga prolotherapy injection")]; // Jaccard 2/3
-        assert_eq!(group_unanswered(&rows, &toy_tokens, 0.6).len(), 1);
-        assert_eq!(group_unanswered(&rows, &toy_tokens, 0.7).len(), 2);
-        // Questions without tokens group by their exact text.
-        let empty = [row("how"), row("how"), row("what")];
-        let groups = group_unanswered(&empty, &toy_tokens, 0.5);
-        assert_eq!(groups.len(), 2);
+        // Newest first; asked in the same second, the later row first.
         assert_eq!(
-            (groups[0].count(), &groups[0].examples[..]),
-            (2, &["how".to_owned()][..])
+            rows.unanswered,
+            [
+                unanswered("yoga after prolotherapy?", false, at + 60),
+                unanswered("prolotherapy costs", true, at),
+                unanswered("is yoga ok after prolotherapy", false, at),
+            ]
         );
-        // Repeated tokens count once: {yoga} vs {yoga, prolotherapy} is 1/2.
-        let repeated = [row("yoga yoga"), row("yoga prolotherapy")];
-        assert_eq!(group_unanswered(&repeated, &toy_tokens, 0.6).len(), 2);
+        assert!(!rows.unanswered_capped);
+        assert_eq!(
+            (
+                rows.totals.no_match,
+                rows.totals.suggest,
+                rows.totals.total()
+            ),
+            (2, 1, 5)
+        );
     }
 
     #[test]
-    fn unanswered_grouping_is_capped_to_the_most_recent_rows() {
+    fn unanswered_rows_are_capped_to_the_most_recent() {
         let store = Store::open_in_memory().expect("open");
         store
             .record(&question(
@@ -1852,13 +1238,16 @@ mod tests {
                 ))
                 .expect("record");
         }
-        let report = store
-            .report(&ReportQuery::default(), &toy_tokens)
-            .expect("report");
-        assert!(report.unanswered_capped);
-        assert_eq!(report.unanswered.len(), 1);
-        assert_eq!(report.unanswered[0].count(), MAX_UNANSWERED_ROWS);
-        assert_eq!(report.totals.no_match, MAX_UNANSWERED_ROWS as u64 + 1);
+        let rows = store
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
+        assert!(rows.unanswered_capped);
+        assert_eq!(rows.unanswered.len(), MAX_UNANSWERED_ROWS);
+        assert!(rows
+            .unanswered
+            .iter()
+            .all(|row| row.question == "same question"));
+        assert_eq!(rows.totals.no_match, MAX_UNANSWERED_ROWS as u64 + 1);
     }
 
     #[test]
@@ -1878,8 +1267,8 @@ mod tests {
             low_confidence_limit: 2,
             ..ReportQuery::default()
         };
-        let report = store.report(&query, &toy_tokens).expect("report");
-        let seen: Vec<(i64, f32)> = report
+        let rows = store.report_rows(&query).expect("report rows");
+        let seen: Vec<(i64, f32)> = rows
             .low_confidence
             .iter()
             .map(|a| (a.at - NOW, a.confidence))
@@ -1888,254 +1277,13 @@ mod tests {
     }
 
     #[test]
-    fn empty_database_report_renders() {
+    fn empty_database_has_empty_report_rows() {
         let store = Store::open_in_memory().expect("open");
-        let report = store
-            .report(&ReportQuery::default(), &toy_tokens)
-            .expect("report");
-        assert_eq!(report.totals.total(), 0);
-        let text = report.render_text(1_800);
-        assert!(
-            text.starts_with("FAQ insights, all time, all servers\nQuestions: 0"),
-            "{text}"
-        );
-        assert!(
-            text.contains("Unanswered questions (0 groups):") && text.contains("Emergencies: 0"),
-            "{text}"
-        );
-        let mut csv = Vec::new();
-        report.write_csv(&mut csv).expect("csv");
-        let records = parse_csv(&String::from_utf8(csv).expect("utf-8"));
-        assert_eq!(records.len(), 5, "header and one total per outcome");
-    }
-
-    /// A report with plenty of long, non-ASCII rows in every section.
-    fn big_report() -> Report {
-        let group = |index: usize| UnansweredGroup {
-            no_match: index + 1,
-            suggest: index,
-            last_asked: NOW,
-            examples: vec![format!("quelle thérapie {index} ✓ {}", "é".repeat(80)); 3],
-        };
-        Report {
-            query: ReportQuery {
-                since: NOW - 30 * DAY,
-                guild_id: Some(1),
-                ..ReportQuery::default()
-            },
-            totals: OutcomeCounts {
-                answer: 500,
-                suggest: 40,
-                no_match: 300,
-                emergency: 7,
-            },
-            unanswered: (0..300).map(group).collect(),
-            unanswered_capped: true,
-            entries: (0..40)
-                .map(|index| EntryStats {
-                    entry_id: format!("entry-{index}"),
-                    hits: 100 - index,
-                    helpful: index,
-                    not_helpful: 1,
-                })
-                .collect(),
-            low_confidence: (0..20)
-                .map(|index| LowConfidenceAnswer {
-                    question_id: index,
-                    at: NOW,
-                    question: "ça fait mal? ".repeat(10),
-                    entry_id: Some("pain".into()),
-                    confidence: 0.41,
-                })
-                .collect(),
-            emergencies: vec![RuleCount {
-                rule_id: Some("chest-pain".into()),
-                count: 7,
-            }],
-        }
-    }
-
-    #[test]
-    fn render_text_never_exceeds_max_chars() {
-        let report = big_report();
-        for max_chars in (0..400).chain([1_000, 1_799, 1_800, 1_801, 2_000, 5_000]) {
-            let text = report.render_text(max_chars);
-            assert!(
-                text.chars().count() <= max_chars,
-                "{max_chars}: {} chars",
-                text.chars().count()
-            );
-        }
-        let discord = report.render_text(1_800);
-        assert!(
-            discord.chars().count() > 1_500,
-            "should use the space it has"
-        );
-        for expected in [
-            "Unanswered questions",
-            "more",
-            "entry-0:",
-            "Low-confidence",
-            "Emergencies: 7",
-            "chest-pain: 7",
-        ] {
-            assert!(discord.contains(expected), "{expected} missing:\n{discord}");
-        }
-        let full = report.render_text(usize::MAX);
-        assert!(!full.contains("... "), "nothing is cut with a large limit");
-        assert_eq!(full.matches("quelle thérapie").count(), 900);
-    }
-
-    #[test]
-    fn render_text_formats_rows() {
-        let mut report = big_report();
-        report.unanswered.truncate(1);
-        report.entries.truncate(2);
-        report.entries[1].helpful = 0;
-        report.entries[1].not_helpful = 0;
-        report.low_confidence.truncate(1);
-        let text = report.render_text(10_000);
-        assert!(
-            text.starts_with("FAQ insights, since 2025-05-16, server 1\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "\n1x (1 no match, 0 suggested), last 2025-06-15: \"quelle thérapie 0 ✓ éééé"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("entry-0: 100 hits, 0/1 helpful (0%)\nentry-1: 99 hits, no votes"),
-            "{text}"
-        );
-        assert!(
-            text.contains("2025-06-15 #0 pain (0.41): \"ça fait mal?"),
-            "{text}"
-        );
-        assert!(text.contains("most recent 5000 only"), "{text}");
-    }
-
-    #[test]
-    fn utc_dates() {
-        assert_eq!(utc_date(0), "1970-01-01");
-        assert_eq!(utc_date(951_782_400), "2000-02-29");
-        assert_eq!(utc_date(1_700_000_000), "2023-11-14");
-        assert_eq!(utc_date(-1), "1969-12-31");
-        let _ = utc_date(i64::MIN); // no overflow panic
-        let _ = utc_date(i64::MAX);
-    }
-
-    /// Minimal RFC 4180 reader, to check what `write_csv` produces.
-    fn parse_csv(text: &str) -> Vec<Vec<String>> {
-        let mut records = Vec::new();
-        let (mut record, mut field) = (Vec::new(), String::new());
-        let mut chars = text.chars().peekable();
-        let mut quoted = false;
-        while let Some(c) = chars.next() {
-            match (quoted, c) {
-                (true, '"') if chars.peek() == Some(&'"') => {
-                    field.push('"');
-                    chars.next();
-                }
-                (true, '"') => quoted = false,
-                (false, '"') => quoted = true,
-                (false, ',') => record.push(std::mem::take(&mut field)),
-                (false, '\r') => assert_eq!(chars.next(), Some('\n'), "bare CR"),
-                (false, '\n') => panic!("record ended by LF, not CRLF"),
-                (_, c) => field.push(c),
-            }
-            if c == '\r' && !quoted {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-        }
-        assert!(
-            field.is_empty() && record.is_empty() && !quoted,
-            "unterminated record"
-        );
-        records
-    }
-
-    #[test]
-    fn csv_quotes_commas_quotes_and_newlines() {
-        let tricky = "he said \"no\", then\nleft";
-        let report = Report {
-            query: ReportQuery::default(),
-            totals: OutcomeCounts {
-                answer: 1,
-                suggest: 0,
-                no_match: 2,
-                emergency: 0,
-            },
-            unanswered: vec![
-                UnansweredGroup {
-                    no_match: 2,
-                    suggest: 0,
-                    last_asked: NOW,
-                    examples: vec![tricky.into(), "=HYPERLINK(\"x\")".into()],
-                },
-                UnansweredGroup {
-                    no_match: 1,
-                    suggest: 1,
-                    last_asked: NOW,
-                    examples: vec!["first".into(), "second".into()],
-                },
-            ],
-            unanswered_capped: false,
-            entries: vec![EntryStats {
-                entry_id: "a,b".into(),
-                hits: 1,
-                helpful: 1,
-                not_helpful: 2,
-            }],
-            low_confidence: vec![LowConfidenceAnswer {
-                question_id: 9,
-                at: NOW,
-                question: "@cmd".into(),
-                entry_id: Some("a,b".into()),
-                confidence: 0.25,
-            }],
-            emergencies: Vec::new(),
-        };
-        let mut out = Vec::new();
-        report.write_csv(&mut out).expect("csv");
-        let text = String::from_utf8(out).expect("utf-8");
-        assert!(text.contains(",\"first\nsecond\"\r\n"), "{text}");
-        assert!(
-            text.contains("\"he said \"\"no\"\", then\nleft\n=HYPERLINK(\"\"x\"\")\""),
-            "{text}"
-        );
-
-        let records = parse_csv(&text);
-        assert!(
-            records
-                .iter()
-                .all(|record| record.len() == CSV_COLUMNS.len()),
-            "{records:?}"
-        );
-        assert_eq!(records[0], CSV_COLUMNS);
-        let by_section = |section: &str| {
-            records
-                .iter()
-                .find(|record| record[0] == section)
-                .expect(section)
-                .clone()
-        };
-        assert_eq!(by_section("total")[1..5], ["answer", "", "", "1"]);
-        assert_eq!(
-            by_section("unanswered")[11],
-            format!("{tricky}\n=HYPERLINK(\"x\")")
-        );
-        assert_eq!(
-            by_section("entry")[1..12],
-            ["a,b", "", "", "1", "", "", "1", "2", "0.333", "", ""]
-        );
-        let low = by_section("low_confidence");
-        assert_eq!(
-            (low[2].as_str(), low[10].as_str(), low[11].as_str()),
-            ("9", "0.250", "'@cmd")
-        );
+        let rows = store
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
+        assert_eq!(rows.totals.total(), 0);
+        assert_eq!(rows, ReportRows::default());
     }
 
     const KILL_CHILD_ENV: &str = "PROLOBOT_STORE_KILL_CHILD";

@@ -9,9 +9,8 @@ use tokio::task::JoinHandle;
 use super::knowledge::Knowledge;
 use super::Error;
 use crate::matcher::{Decision, Outcome};
-use crate::store::{
-    AnsweredQuestion, QuestionRecord, Report, ReportQuery, Store, StoreError, VoteOutcome,
-};
+use crate::report::{self, Report};
+use crate::store::{AnsweredQuestion, QuestionRecord, ReportQuery, Store, StoreError, VoteOutcome};
 
 /// How often old questions are pruned after the first time at start-up.
 const PRUNE_EVERY: Duration = Duration::from_hours(24);
@@ -123,14 +122,16 @@ impl Insights {
         self.call(move |store| store.answered(question)).await
     }
 
-    /// The report for `query`, grouping questions with `knowledge`'s tokenizer.
+    /// The report for `query`: its rows are read with the store locked, then grouped with
+    /// `knowledge`'s tokenizer on a blocking thread, with the store free for other handlers.
     pub(crate) async fn report(
         &self,
         query: ReportQuery,
         knowledge: Arc<Knowledge>,
     ) -> Result<Report, Error> {
-        self.call(move |store| store.report(&query, &|text| knowledge.matcher.terms(text)))
-            .await
+        let rows = self.call(move |store| store.report_rows(&query)).await?;
+        let build = move || report::build(rows, &|text| knowledge.matcher.terms(text));
+        Ok(tokio::task::spawn_blocking(build).await?)
     }
 
     /// Prunes now and then daily, until the returned task is aborted.

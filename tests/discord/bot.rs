@@ -11,7 +11,8 @@ use prolobot::config::Config;
 use prolobot::discord::{build_client, Knowledge, KnowledgeBase};
 use prolobot::faq::Faq;
 use prolobot::reply::Composer;
-use prolobot::store::{Report, ReportQuery, Store};
+use prolobot::report::{self, Report};
+use prolobot::store::{ReportQuery, Store};
 use prolobot::text::Analyzer;
 use serde_json::Value;
 use serenity::all::{HttpBuilder, ShardManager};
@@ -138,11 +139,12 @@ impl Bot {
 
 /// The insights report of the database a bot keeps in `dir` (see [`settings`]).
 pub fn report_in(dir: &Path) -> Report {
-    let store = Store::open(&dir.join("prolobot.db")).expect("open the bot's db");
+    let rows = Store::open(&dir.join("prolobot.db"))
+        .expect("open the bot's db")
+        .report_rows(&ReportQuery::default())
+        .expect("report rows");
     let analyzer = Analyzer::default();
-    store
-        .report(&ReportQuery::default(), &|text| analyzer.terms(text))
-        .expect("report")
+    report::build(rows, &|text| analyzer.terms(text))
 }
 
 /// Starts the bot with the default [`Options`].
