@@ -1,10 +1,10 @@
 //! The report as compact text, for the CLI and for Discord: every section gets a fair share
 //! of the room, and rows that do not fit are summarised as "... N more".
 
+use time::{Date, OffsetDateTime};
+
 use super::Report;
 use crate::store::MAX_UNANSWERED_ROWS;
-
-const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Example texts longer than this are clipped in the text rendering.
 const EXAMPLE_CHARS: usize = 60;
@@ -90,24 +90,13 @@ fn clip(text: &str, max_chars: usize) -> String {
     clipped
 }
 
-/// The UTC calendar date of a unix time, as YYYY-MM-DD.
+/// The UTC calendar date of a unix time, as YYYY-MM-DD; a time beyond the calendar's range
+/// shows its first or last day.
 fn utc_date(unix: i64) -> String {
-    // Howard Hinnant's civil_from_days.
-    let days = unix.div_euclid(SECONDS_PER_DAY) + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    let beyond = if unix < 0 { Date::MIN } else { Date::MAX };
+    OffsetDateTime::from_unix_timestamp(unix)
+        .map_or(beyond, OffsetDateTime::date)
+        .to_string()
 }
 
 impl Report {
@@ -393,7 +382,8 @@ mod tests {
         assert_eq!(utc_date(951_782_400), "2000-02-29");
         assert_eq!(utc_date(1_700_000_000), "2023-11-14");
         assert_eq!(utc_date(-1), "1969-12-31");
-        let _ = utc_date(i64::MIN); // no overflow panic
-        let _ = utc_date(i64::MAX);
+        // No overflow panic: beyond the calendar, its first or last day.
+        assert_eq!(utc_date(i64::MIN), Date::MIN.to_string());
+        assert_eq!(utc_date(i64::MAX), Date::MAX.to_string());
     }
 }
