@@ -12,12 +12,15 @@ impl Report {
     /// column tells rows apart: `total` (per outcome), `unanswered` (examples joined
     /// by newlines in `text`), `entry`, `low_confidence` and `emergency`. Question
     /// texts starting like a spreadsheet formula get a leading `'`.
-    pub fn write_csv<W: Write>(&self, mut out: W) -> io::Result<()> {
-        write_csv_record(&mut out, &CSV_COLUMNS.map(Cow::Borrowed))?;
+    pub fn write_csv<W: Write>(&self, out: W) -> io::Result<()> {
+        let mut csv = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        csv.write_record(CSV_COLUMNS)?;
         for row in self.csv_rows() {
-            write_csv_record(&mut out, &row.fields())?;
+            csv.write_record(row.fields().iter().map(|field| field.as_bytes()))?;
         }
-        out.flush()
+        csv.flush()
     }
 
     fn csv_rows(&self) -> Vec<CsvRow> {
@@ -131,29 +134,6 @@ impl CsvRow {
             fraction(self.confidence),
             defuse_formula(&self.text),
         ]
-    }
-}
-
-fn write_csv_record<W: Write>(out: &mut W, fields: &[Cow<'_, str>]) -> io::Result<()> {
-    let mut line = String::new();
-    for (index, field) in fields.iter().enumerate() {
-        if index > 0 {
-            line.push(',');
-        }
-        push_csv_field(&mut line, field);
-    }
-    line.push_str("\r\n");
-    out.write_all(line.as_bytes())
-}
-
-/// Appends `field`, quoted (with doubled quotes) when it holds a comma, quote or line break.
-fn push_csv_field(line: &mut String, field: &str) {
-    if field.contains([',', '"', '\n', '\r']) {
-        line.push('"');
-        line.push_str(&field.replace('"', "\"\""));
-        line.push('"');
-    } else {
-        line.push_str(field);
     }
 }
 
