@@ -15,36 +15,18 @@ mod render;
 
 pub use cluster::UnansweredGroup;
 
-use crate::store::{
-    EntryStats, LowConfidenceAnswer, OutcomeCounts, ReportQuery, ReportRows, RuleCount,
-};
+use crate::store::{ReportRows, ReportSections};
 
-/// Insights over a period, from [`build`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Report {
-    /// What the report covers.
-    pub query: ReportQuery,
-    /// Questions per outcome (the emergency total is `totals.emergency`).
-    pub totals: OutcomeCounts,
-    /// Unanswered question groups, biggest first.
-    pub unanswered: Vec<UnansweredGroup>,
-    /// True when there were more than [`MAX_UNANSWERED_ROWS`](crate::store::MAX_UNANSWERED_ROWS)
-    /// unanswered questions and only the most recent were grouped.
-    pub unanswered_capped: bool,
-    /// Entries by hits, most first.
-    pub entries: Vec<EntryStats>,
-    /// Low-confidence answers, newest first.
-    pub low_confidence: Vec<LowConfidenceAnswer>,
-    /// Emergencies per rule, most first.
-    pub emergencies: Vec<RuleCount>,
-}
+/// Insights over a period, from [`build`]: the report's sections with similar unanswered
+/// questions grouped, biggest group first.
+pub type Report = ReportSections<UnansweredGroup>;
 
 /// Builds the report from `rows`, grouping the unanswered questions whose token sets are
 /// similar enough (`rows.query.similarity_threshold`). `tokenize` turns a normalised question
 /// into those tokens (the bot passes its stemmed, stopword-free tokenizer).
 #[must_use]
 pub fn build(rows: ReportRows, tokenize: &dyn Fn(&str) -> Vec<String>) -> Report {
-    let ReportRows {
+    let ReportSections {
         query,
         totals,
         unanswered,
@@ -53,7 +35,7 @@ pub fn build(rows: ReportRows, tokenize: &dyn Fn(&str) -> Vec<String>) -> Report
         low_confidence,
         emergencies,
     } = rows;
-    Report {
+    ReportSections {
         unanswered: cluster::group_unanswered(&unanswered, tokenize, query.similarity_threshold),
         query,
         totals,
@@ -68,6 +50,7 @@ pub fn build(rows: ReportRows, tokenize: &dyn Fn(&str) -> Vec<String>) -> Report
 mod tests {
     use super::fixtures::{row, toy_tokens, NOW};
     use super::*;
+    use crate::store::{EntryStats, LowConfidenceAnswer, OutcomeCounts, ReportQuery, RuleCount};
 
     #[test]
     fn build_groups_the_unanswered_rows_and_keeps_the_rest() {

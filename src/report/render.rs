@@ -16,6 +16,14 @@ struct Section {
 }
 
 impl Section {
+    /// A section titled `header` with one row per item.
+    fn new<T>(header: String, items: &[T], row: impl Fn(&T) -> String) -> Self {
+        Self {
+            header,
+            rows: items.iter().map(row).collect(),
+        }
+    }
+
     fn cost(&self) -> usize {
         line_cost(&self.header) + self.rows.iter().map(|row| line_cost(row)).sum::<usize>()
     }
@@ -150,98 +158,70 @@ impl Report {
         } else {
             String::new()
         };
-        let rows = self
-            .unanswered
-            .iter()
-            .map(|group| {
-                let examples: Vec<String> = group
-                    .examples
-                    .iter()
-                    .map(|example| format!("\"{}\"", clip(example, EXAMPLE_CHARS)))
-                    .collect();
-                format!(
-                    "{}x ({} no match, {} suggested), last {}: {}",
-                    group.count(),
-                    group.no_match,
-                    group.suggest,
-                    utc_date(group.last_asked),
-                    examples.join(" / ")
-                )
-            })
-            .collect();
-        Section {
-            header: format!(
-                "\nUnanswered questions ({} groups{capped}):",
-                self.unanswered.len()
-            ),
-            rows,
-        }
+        let header = format!(
+            "\nUnanswered questions ({} groups{capped}):",
+            self.unanswered.len()
+        );
+        Section::new(header, &self.unanswered, |group| {
+            let examples: Vec<String> = group
+                .examples
+                .iter()
+                .map(|example| format!("\"{}\"", clip(example, EXAMPLE_CHARS)))
+                .collect();
+            format!(
+                "{}x ({} no match, {} suggested), last {}: {}",
+                group.count(),
+                group.no_match,
+                group.suggest,
+                utc_date(group.last_asked),
+                examples.join(" / ")
+            )
+        })
     }
 
     fn entries_section(&self) -> Section {
-        let rows = self
-            .entries
-            .iter()
-            .map(|entry| {
-                let votes = match entry.helpful_ratio() {
-                    Some(ratio) => format!(
-                        "{}/{} helpful ({:.0}%)",
-                        entry.helpful,
-                        entry.helpful + entry.not_helpful,
-                        ratio * 100.0
-                    ),
-                    None => "no votes".to_owned(),
-                };
-                format!("{}: {} hits, {votes}", entry.entry_id, entry.hits)
-            })
-            .collect();
-        Section {
-            header: format!("\nAnswers per entry ({} entries):", self.entries.len()),
-            rows,
-        }
+        let header = format!("\nAnswers per entry ({} entries):", self.entries.len());
+        Section::new(header, &self.entries, |entry| {
+            let votes = match entry.helpful_ratio() {
+                Some(ratio) => format!(
+                    "{}/{} helpful ({:.0}%)",
+                    entry.helpful,
+                    entry.helpful + entry.not_helpful,
+                    ratio * 100.0
+                ),
+                None => "no votes".to_owned(),
+            };
+            format!("{}: {} hits, {votes}", entry.entry_id, entry.hits)
+        })
     }
 
     fn low_confidence_section(&self) -> Section {
-        let rows = self
-            .low_confidence
-            .iter()
-            .map(|answer| {
-                format!(
-                    "{} #{} {} ({:.2}): \"{}\"",
-                    utc_date(answer.at),
-                    answer.question_id,
-                    answer.entry_id.as_deref().unwrap_or("?"),
-                    answer.confidence,
-                    clip(&answer.question, EXAMPLE_CHARS)
-                )
-            })
-            .collect();
-        Section {
-            header: format!(
-                "\nLow-confidence answers to review (below {:.2}, {} shown):",
-                self.query.low_confidence_below,
-                self.low_confidence.len()
-            ),
-            rows,
-        }
+        let header = format!(
+            "\nLow-confidence answers to review (below {:.2}, {} shown):",
+            self.query.low_confidence_below,
+            self.low_confidence.len()
+        );
+        Section::new(header, &self.low_confidence, |answer| {
+            format!(
+                "{} #{} {} ({:.2}): \"{}\"",
+                utc_date(answer.at),
+                answer.question_id,
+                answer.entry_id.as_deref().unwrap_or("?"),
+                answer.confidence,
+                clip(&answer.question, EXAMPLE_CHARS)
+            )
+        })
     }
 
     fn emergencies_section(&self) -> Section {
-        let rows = self
-            .emergencies
-            .iter()
-            .map(|rule| {
-                format!(
-                    "{}: {}",
-                    rule.rule_id.as_deref().unwrap_or("(no rule id)"),
-                    rule.count
-                )
-            })
-            .collect();
-        Section {
-            header: format!("\nEmergencies: {}", self.totals.emergency),
-            rows,
-        }
+        let header = format!("\nEmergencies: {}", self.totals.emergency);
+        Section::new(header, &self.emergencies, |rule| {
+            format!(
+                "{}: {}",
+                rule.rule_id.as_deref().unwrap_or("(no rule id)"),
+                rule.count
+            )
+        })
     }
 }
 

@@ -50,8 +50,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 pub use crate::matcher::Outcome;
 pub use error::StoreError;
 pub use report_rows::{
-    EntryStats, LowConfidenceAnswer, OutcomeCounts, ReportQuery, ReportRows, RuleCount,
-    UnansweredRow, MAX_UNANSWERED_ROWS,
+    EntryStats, LowConfidenceAnswer, OutcomeCounts, ReportQuery, ReportRows, ReportSections,
+    RuleCount, UnansweredRow, MAX_UNANSWERED_ROWS,
 };
 
 use error::Context;
@@ -264,6 +264,7 @@ mod tests {
         assert_eq!(store.answered(no_match).expect("look up"), None);
         assert_eq!(store.answered(no_match + 1).expect("look up"), None);
     }
+
     #[test]
     fn record_round_trips_into_the_report_rows() {
         let store = Store::open_in_memory().expect("open");
@@ -331,6 +332,7 @@ mod tests {
             }]
         );
     }
+
     #[test]
     fn discord_ids_above_i64_max_are_stored_and_filtered() {
         let store = Store::open_in_memory().expect("open");
@@ -358,6 +360,7 @@ mod tests {
             1
         );
     }
+
     #[test]
     fn invalid_confidence_is_rejected() {
         let store = Store::open_in_memory().expect("open");
@@ -371,6 +374,7 @@ mod tests {
         }
         assert_eq!(count_rows(&store, "SELECT COUNT(*) FROM questions"), 0);
     }
+
     #[test]
     fn prune_deletes_old_questions_and_their_votes() {
         let store = Store::open_in_memory().expect("open");
@@ -409,6 +413,7 @@ mod tests {
             VoteOutcome::UnknownQuestion
         );
     }
+
     #[test]
     fn pruned_text_is_overwritten_in_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -434,6 +439,7 @@ mod tests {
         assert!(file_bytes_contain(dir.path(), "recent question kept"));
         assert!(!file_bytes_contain(dir.path(), "zebra pruned secret text"));
     }
+
     #[test]
     fn question_ids_are_not_reused_after_pruning() {
         let store = Store::open_in_memory().expect("open");
@@ -455,6 +461,7 @@ mod tests {
             VoteOutcome::UnknownQuestion
         );
     }
+
     #[test]
     fn emergency_question_text_is_never_stored() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -501,6 +508,7 @@ mod tests {
             "crushing chest pain secret"
         ));
     }
+
     #[test]
     fn only_the_first_vote_on_an_answer_counts() {
         let store = Store::open_in_memory().expect("open");
@@ -552,6 +560,7 @@ mod tests {
         assert_eq!(stats("aftercare").helpful_ratio(), Some(1.0));
         assert_eq!(stats("cost").helpful_ratio(), None);
     }
+
     const KILL_CHILD_ENV: &str = "PROLOBOT_STORE_KILL_CHILD";
     const KILL_AFTER_COMMITS: usize = 50;
     /// Child half of `committed_rows_survive_a_kill`; does nothing unless started by it.
@@ -572,6 +581,7 @@ mod tests {
         }
         std::thread::sleep(Duration::from_mins(1));
     }
+
     #[test]
     fn committed_rows_survive_a_kill() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -635,6 +645,7 @@ mod tests {
         }
         assert!(count_rows(&store, "SELECT COUNT(*) FROM questions") >= sql_int(committed.len()));
     }
+
     /// Parses the child's "committed N as ID" lines.
     fn parse_commit(line: &str) -> Option<(i64, i64)> {
         let (n, id) = line.strip_prefix("committed ")?.split_once(" as ")?;

@@ -2,7 +2,7 @@
 //! unanswered questions, entry hits and votes, low-confidence answers, emergencies per rule),
 //! read in one snapshot.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, Params, Row};
 
 use super::error::{Context, StoreError};
 use super::{discord_id_to_sql, sql_int, Store};
@@ -108,7 +108,7 @@ pub struct RuleCount {
 }
 
 /// An unanswered question (no match or suggested), as read for grouping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnansweredRow {
     /// The normalised question.
     pub question: String,
@@ -119,14 +119,20 @@ pub struct UnansweredRow {
 }
 
 /// The rows a report is built from, read in one snapshot by [`Store::report_rows`].
+pub type ReportRows = ReportSections<UnansweredRow>;
+
+/// The sections of a moderator report, with each unanswered question held as `U`: one
+/// [`UnansweredRow`] per question as read ([`ReportRows`]), or similar questions grouped
+/// once the report is built ([`crate::report::Report`]).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReportRows {
-    /// What was read.
+pub struct ReportSections<U> {
+    /// What the report covers.
     pub query: ReportQuery,
     /// Questions per outcome (the emergency total is `totals.emergency`).
     pub totals: OutcomeCounts,
-    /// The most recent unanswered questions, newest first, at most [`MAX_UNANSWERED_ROWS`].
-    pub unanswered: Vec<UnansweredRow>,
+    /// The unanswered questions: as read, the most recent ones (at most
+    /// [`MAX_UNANSWERED_ROWS`]), newest first; once built, their groups, biggest first.
+    pub unanswered: Vec<U>,
     /// True when there were more than [`MAX_UNANSWERED_ROWS`] unanswered questions
     /// and only the most recent were read.
     pub unanswered_capped: bool,
@@ -190,23 +196,32 @@ impl Scope {
     }
 }
 
+/// Runs `sql` with `params`, mapping every row it returns; errors say they happened while
+/// trying to `action`.
+fn query_rows<T>(
+    conn: &Connection,
+    action: &'static str,
+    sql: &str,
+    params: impl Params,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut statement = conn.prepare(sql).context(action)?;
+    let rows = statement.query_map(params, map).context(action)?;
+    rows.collect::<Result<_, _>>().context(action)
+}
+
 fn outcome_counts(conn: &Connection, scope: Scope) -> Result<OutcomeCounts, StoreError> {
-    let action = "count questions per outcome";
-    let mut statement = conn
-        .prepare(
-            "SELECT outcome, COUNT(*) FROM questions
-             WHERE at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
-             GROUP BY outcome",
-        )
-        .context(action)?;
-    let rows = statement
-        .query_map(params![scope.since, scope.guild_id], |row| {
-            Ok((row.get::<_, String>(0)?, count(row.get(1)?)))
-        })
-        .context(action)?;
+    let rows = query_rows(
+        conn,
+        "count questions per outcome",
+        "SELECT outcome, COUNT(*) FROM questions
+         WHERE at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
+         GROUP BY outcome",
+        params![scope.since, scope.guild_id],
+        |row| Ok((row.get::<_, String>(0)?, count(row.get(1)?))),
+    )?;
     let mut counts = OutcomeCounts::default();
-    for row in rows {
-        let (outcome, count) = row.context(action)?;
+    for (outcome, count) in rows {
         match outcome.as_str() {
             "answer" => counts.answer = count,
             "suggest" => counts.suggest = count,
@@ -221,59 +236,50 @@ fn outcome_counts(conn: &Connection, scope: Scope) -> Result<OutcomeCounts, Stor
 /// The most recent unanswered questions, newest first; one more than
 /// [`MAX_UNANSWERED_ROWS`] so the caller can tell whether the cap was hit.
 fn unanswered_rows(conn: &Connection, scope: Scope) -> Result<Vec<UnansweredRow>, StoreError> {
-    let action = "read unanswered questions";
-    let mut statement = conn
-        .prepare(
-            "SELECT question, outcome = 'suggest', at FROM questions
-             WHERE outcome IN ('no_match', 'suggest') AND question IS NOT NULL
-               AND at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
-             ORDER BY at DESC, id DESC
-             LIMIT ?3",
-        )
-        .context(action)?;
-    let rows = statement
-        .query_map(
-            params![
-                scope.since,
-                scope.guild_id,
-                sql_int(MAX_UNANSWERED_ROWS + 1)
-            ],
-            |row| {
-                Ok(UnansweredRow {
-                    question: row.get(0)?,
-                    suggested: row.get(1)?,
-                    at: row.get(2)?,
-                })
-            },
-        )
-        .context(action)?;
-    rows.collect::<Result<_, _>>().context(action)
+    query_rows(
+        conn,
+        "read unanswered questions",
+        "SELECT question, outcome = 'suggest', at FROM questions
+         WHERE outcome IN ('no_match', 'suggest') AND question IS NOT NULL
+           AND at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
+         ORDER BY at DESC, id DESC
+         LIMIT ?3",
+        params![
+            scope.since,
+            scope.guild_id,
+            sql_int(MAX_UNANSWERED_ROWS + 1)
+        ],
+        |row| {
+            Ok(UnansweredRow {
+                question: row.get(0)?,
+                suggested: row.get(1)?,
+                at: row.get(2)?,
+            })
+        },
+    )
 }
 
 fn entry_stats(conn: &Connection, scope: Scope) -> Result<Vec<EntryStats>, StoreError> {
-    let action = "count hits and votes per entry";
-    let mut statement = conn
-        .prepare(
-            "SELECT q.entry_id, COUNT(*),
-                    COALESCE(SUM(v.helpful = 1), 0), COALESCE(SUM(v.helpful = 0), 0)
-             FROM questions q LEFT JOIN votes v ON v.question_id = q.id
-             WHERE q.outcome = 'answer' AND q.entry_id IS NOT NULL
-               AND q.at >= ?1 AND (?2 IS NULL OR q.guild_id = ?2)
-             GROUP BY q.entry_id
-             ORDER BY COUNT(*) DESC, q.entry_id",
-        )
-        .context(action)?;
-    let rows = statement
-        .query_map(params![scope.since, scope.guild_id], |row| {
+    query_rows(
+        conn,
+        "count hits and votes per entry",
+        "SELECT q.entry_id, COUNT(*),
+                COALESCE(SUM(v.helpful = 1), 0), COALESCE(SUM(v.helpful = 0), 0)
+         FROM questions q LEFT JOIN votes v ON v.question_id = q.id
+         WHERE q.outcome = 'answer' AND q.entry_id IS NOT NULL
+           AND q.at >= ?1 AND (?2 IS NULL OR q.guild_id = ?2)
+         GROUP BY q.entry_id
+         ORDER BY COUNT(*) DESC, q.entry_id",
+        params![scope.since, scope.guild_id],
+        |row| {
             Ok(EntryStats {
                 entry_id: row.get(0)?,
                 hits: count(row.get(1)?),
                 helpful: count(row.get(2)?),
                 not_helpful: count(row.get(3)?),
             })
-        })
-        .context(action)?;
-    rows.collect::<Result<_, _>>().context(action)
+        },
+    )
 }
 
 fn low_confidence_answers(
@@ -281,57 +287,48 @@ fn low_confidence_answers(
     scope: Scope,
     query: &ReportQuery,
 ) -> Result<Vec<LowConfidenceAnswer>, StoreError> {
-    let action = "read low-confidence answers";
-    let mut statement = conn
-        .prepare(
-            "SELECT id, at, COALESCE(question, ''), entry_id, confidence FROM questions
-             WHERE outcome = 'answer' AND confidence < ?3
-               AND at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
-             ORDER BY at DESC, id DESC
-             LIMIT ?4",
-        )
-        .context(action)?;
-    let rows = statement
-        .query_map(
-            params![
-                scope.since,
-                scope.guild_id,
-                f64::from(query.low_confidence_below),
-                sql_int(query.low_confidence_limit),
-            ],
-            |row| {
-                Ok(LowConfidenceAnswer {
-                    question_id: row.get(0)?,
-                    at: row.get(1)?,
-                    question: row.get(2)?,
-                    entry_id: row.get(3)?,
-                    confidence: row.get::<_, f64>(4)? as f32,
-                })
-            },
-        )
-        .context(action)?;
-    rows.collect::<Result<_, _>>().context(action)
+    query_rows(
+        conn,
+        "read low-confidence answers",
+        "SELECT id, at, COALESCE(question, ''), entry_id, confidence FROM questions
+         WHERE outcome = 'answer' AND confidence < ?3
+           AND at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
+         ORDER BY at DESC, id DESC
+         LIMIT ?4",
+        params![
+            scope.since,
+            scope.guild_id,
+            f64::from(query.low_confidence_below),
+            sql_int(query.low_confidence_limit),
+        ],
+        |row| {
+            Ok(LowConfidenceAnswer {
+                question_id: row.get(0)?,
+                at: row.get(1)?,
+                question: row.get(2)?,
+                entry_id: row.get(3)?,
+                confidence: row.get::<_, f64>(4)? as f32,
+            })
+        },
+    )
 }
 
 fn emergency_counts(conn: &Connection, scope: Scope) -> Result<Vec<RuleCount>, StoreError> {
-    let action = "count emergencies per rule";
-    let mut statement = conn
-        .prepare(
-            "SELECT entry_id, COUNT(*) FROM questions
-             WHERE outcome = 'emergency' AND at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
-             GROUP BY entry_id
-             ORDER BY COUNT(*) DESC, entry_id",
-        )
-        .context(action)?;
-    let rows = statement
-        .query_map(params![scope.since, scope.guild_id], |row| {
+    query_rows(
+        conn,
+        "count emergencies per rule",
+        "SELECT entry_id, COUNT(*) FROM questions
+         WHERE outcome = 'emergency' AND at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
+         GROUP BY entry_id
+         ORDER BY COUNT(*) DESC, entry_id",
+        params![scope.since, scope.guild_id],
+        |row| {
             Ok(RuleCount {
                 rule_id: row.get(0)?,
                 count: count(row.get(1)?),
             })
-        })
-        .context(action)?;
-    rows.collect::<Result<_, _>>().context(action)
+        },
+    )
 }
 
 #[cfg(test)]
@@ -358,6 +355,7 @@ mod tests {
         assert_eq!((entry.hits, entry.helpful, entry.not_helpful), (5, 2, 2));
         assert_eq!(entry.helpful_ratio(), Some(0.5));
     }
+
     #[test]
     fn unanswered_rows_are_the_periods_unanswered_questions_newest_first() {
         let store = Store::open_in_memory().expect("open");
@@ -426,6 +424,7 @@ mod tests {
             (2, 1, 5)
         );
     }
+
     #[test]
     fn unanswered_rows_are_capped_to_the_most_recent() {
         let store = Store::open_in_memory().expect("open");
@@ -458,6 +457,7 @@ mod tests {
             .all(|row| row.question == "same question"));
         assert_eq!(rows.totals.no_match, MAX_UNANSWERED_ROWS as u64 + 1);
     }
+
     #[test]
     fn low_confidence_answers_are_newest_first_and_limited() {
         let store = Store::open_in_memory().expect("open");
@@ -483,6 +483,7 @@ mod tests {
             .collect();
         assert_eq!(seen, [(3, 0.59), (2, 0.5)]);
     }
+
     #[test]
     fn empty_database_has_empty_report_rows() {
         let store = Store::open_in_memory().expect("open");

@@ -111,6 +111,7 @@ mod tests {
         assert_eq!(pragma("secure_delete"), "1");
         assert_eq!(pragma("busy_timeout"), "5000");
     }
+
     #[test]
     fn migrations_are_idempotent_on_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -127,6 +128,7 @@ mod tests {
         assert_eq!(version(&store), sql_int(MIGRATIONS.len()));
         assert_eq!(count_rows(&store, "SELECT COUNT(*) FROM questions"), 1);
     }
+
     #[test]
     fn migrate_applies_only_pending_migrations() {
         let conn = Connection::open_in_memory().expect("open");
@@ -142,6 +144,7 @@ mod tests {
             .expect("version");
         assert_eq!(version, 2);
     }
+
     #[test]
     fn failed_migration_leaves_the_database_untouched() {
         let conn = Connection::open_in_memory().expect("open");
@@ -168,6 +171,7 @@ mod tests {
             .expect("tables");
         assert_eq!((version, tables), (0, 0));
     }
+
     #[test]
     fn newer_schema_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
