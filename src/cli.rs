@@ -9,6 +9,7 @@ use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use prolobot::config::Config;
 use prolobot::discord::KnowledgeBase;
+use prolobot::report;
 use prolobot::store::{ReportQuery, Store};
 use prolobot_core::{
     parse_cases, render_diagnostics as render, Analyzer, EvalReport, Faq, Knowledge, LoadError,
@@ -333,7 +334,6 @@ async fn shutdown_signal() {
 
 fn report(since_days: Option<u32>, export: Option<Export>) -> Result<ExitCode> {
     let config = Config::load()?;
-    let store = Store::open(&config.db_path)?;
     let since = since_days.map_or(0, |days| {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -346,8 +346,9 @@ fn report(since_days: Option<u32>, export: Option<Export>) -> Result<ExitCode> {
         since,
         ..ReportQuery::default()
     };
+    let rows = Store::open(&config.db_path)?.report_rows(&query)?;
     let analyzer = Analyzer::default();
-    let report = store.report(&query, &|text| analyzer.terms(text))?;
+    let report = report::build(rows, &|text| analyzer.terms(text));
     match export {
         Some(Export::Csv) => report.write_csv(io::stdout().lock())?,
         None => out!("{}", report.render_text(REPORT_CHARS)),

@@ -2,9 +2,11 @@
 //!
 //! The core (FAQ, matching, safety detection, reply composition) is the `prolobot-core` crate;
 //! this crate does the I/O:
-//! - [`store`]: the SQLite question log, votes and moderator reports.
+//! - [`store`]: the SQLite question log and votes, and the rows moderator reports are built from.
+//! - [`report`]: moderator reports built from those rows (pure): grouping, text and CSV.
 //! - [`config`]: every setting, from the environment, `.env` and `prolobot.toml`, parsed once.
 //! - [`discord`]: the serenity/poise adapter: client, events, slash commands, hot reload, limits.
 pub mod config;
 pub mod discord;
+pub mod report;
 pub mod store;

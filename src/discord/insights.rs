@@ -7,11 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinHandle;
 
 use super::Error;
-use crate::store::{
-    AnsweredQuestion, QuestionRecord, Report, ReportQuery, Store, StoreError, VoteOutcome,
-};
-use prolobot_core::Knowledge;
-use prolobot_core::{Analyzer, Decision, Outcome};
+use crate::report::{self, Report};
+use crate::store::{AnsweredQuestion, QuestionRecord, ReportQuery, Store, StoreError, VoteOutcome};
+use prolobot_core::{Analyzer, Decision, Knowledge, Outcome};
 
 /// How often old questions are pruned after the first time at start-up.
 const PRUNE_EVERY: Duration = Duration::from_hours(24);
@@ -122,11 +120,16 @@ impl Insights {
         self.call(move |store| store.answered(question)).await
     }
 
-    /// The report for `query`, grouping questions by their terms as the matcher reads them.
+    /// The report for `query`: its rows are read with the store locked, then grouped by their
+    /// terms as the matcher reads them on a blocking thread, with the store free for other
+    /// handlers.
     pub(crate) async fn report(&self, query: ReportQuery) -> Result<Report, Error> {
-        let analyzer = Analyzer::default();
-        self.call(move |store| store.report(&query, &|text| analyzer.terms(text)))
-            .await
+        let rows = self.call(move |store| store.report_rows(&query)).await?;
+        let build = move || {
+            let analyzer = Analyzer::default();
+            report::build(rows, &|text| analyzer.terms(text))
+        };
+        Ok(tokio::task::spawn_blocking(build).await?)
     }
 
     /// Prunes now and then daily, until the returned task is aborted.

@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 
 use prolobot::config::Config;
 use prolobot::discord::{build_client, KnowledgeBase};
-use prolobot::store::{Report, ReportQuery, Store};
-use prolobot_core::Analyzer;
-use prolobot_core::Faq;
-use prolobot_core::Knowledge;
+use prolobot::report::{self, Report};
+use prolobot::store::{ReportQuery, Store};
+use prolobot_core::{Analyzer, Faq, Knowledge};
 use serde_json::Value;
 use serenity::all::{HttpBuilder, ShardManager};
 use tempfile::TempDir;
@@ -133,11 +132,12 @@ impl Bot {
 
 /// The insights report of the database a bot keeps in `dir` (see [`settings`]).
 pub fn report_in(dir: &Path) -> Report {
-    let store = Store::open(&dir.join("prolobot.db")).expect("open the bot's db");
+    let rows = Store::open(&dir.join("prolobot.db"))
+        .expect("open the bot's db")
+        .report_rows(&ReportQuery::default())
+        .expect("report rows");
     let analyzer = Analyzer::default();
-    store
-        .report(&ReportQuery::default(), &|text| analyzer.terms(text))
-        .expect("report")
+    report::build(rows, &|text| analyzer.terms(text))
 }
 
 /// Starts the bot with the default [`Options`].

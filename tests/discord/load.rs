@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use prolobot::store::Report;
+use prolobot::report::Report;
 
 use crate::bot::{
     answered_questions, report_in, start_bot_with, BinaryBot, Options, COST_QUESTION,

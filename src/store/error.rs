@@ -1,0 +1,57 @@
+//! The store's error type, and the context ("what was being done") added to `SQLite` errors.
+
+use std::path::PathBuf;
+
+/// Errors from the insight store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened or created.
+    #[error("could not open the insights database {}", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// The underlying `SQLite` error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A database operation failed.
+    #[error("could not {action}")]
+    Sqlite {
+        /// What was being done, e.g. "record a question".
+        action: &'static str,
+        /// The underlying `SQLite` error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A schema migration failed; the database was left at its previous version.
+    #[error("could not apply insights schema migration {version}")]
+    Migration {
+        /// The schema version the failed migration would have produced.
+        version: usize,
+        /// The underlying `SQLite` error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer build (or is not a prolobot database).
+    #[error("insights database schema version {found} is not supported (this build knows 0 to {supported})")]
+    UnsupportedSchema {
+        /// `PRAGMA user_version` found in the file.
+        found: i64,
+        /// The latest version this build can migrate to.
+        supported: usize,
+    },
+    /// A confidence outside 0..=1 (or NaN) was given to [`Store::record`](super::Store::record).
+    #[error("confidence must be between 0 and 1, got {0}")]
+    InvalidConfidence(f32),
+}
+
+/// Adds "what was being done" to `rusqlite` errors.
+pub(super) trait Context<T> {
+    fn context(self, action: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> Context<T> for rusqlite::Result<T> {
+    fn context(self, action: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sqlite { action, source })
+    }
+}

@@ -1,0 +1,654 @@
+//! Insight storage: what people ask, how the bot answered, and which answers helped.
+//!
+//! This module owns the bot's embedded `SQLite` database: the schema and its
+//! migrations, the durability settings, recording questions and votes,
+//! retention, and the queries that read the plain rows a moderator report is
+//! built from ([`Store::report_rows`]). Building and rendering the report is
+//! [`crate::report`]'s job, done after the rows are read and the connection
+//! is free again.
+//!
+//! # What is stored, and why
+//!
+//! One row per question the bot handled: unix time, guild id (absent in DMs),
+//! channel id, the question text as normalised by the caller, the outcome, the
+//! matched FAQ entry id (for emergencies the red-flag rule id) and the match
+//! confidence. This is what moderators and clinics need to see which questions
+//! the FAQ does not answer yet.
+//!
+//! Privacy by default:
+//! - no user ids, user names or message ids are ever stored, and a vote is
+//!   stored only as "helpful or not" attached to the question, not to a person;
+//! - for emergencies the question text is never stored, only that one happened
+//!   and which rule fired (counts only);
+//! - rows older than the retention period ([`DEFAULT_RETENTION_DAYS`]) are
+//!   deleted by [`Store::prune`], together with their votes, and
+//!   `secure_delete` overwrites the deleted text in the file.
+//!
+//! Discord ids (u64 snowflakes) are stored as `INTEGER`, bit-cast to i64.
+//! Real snowflakes are below 2^63, so the stored value equals the id.
+//!
+//! # Durability
+//!
+//! The database runs in WAL mode with `synchronous = NORMAL`. Every commit is
+//! appended to the WAL file before [`Store::record`] or [`Store::vote`]
+//! returns, so killing the process never loses a committed row (the kill test
+//! below checks this). Only a power loss or OS crash can roll back the last few
+//! transactions (the database stays consistent). `FULL` would close that gap by
+//! an fsync per question, which is not worth it for analytics on a
+//! small server's disk.
+
+mod error;
+#[cfg(test)]
+mod fixtures;
+mod report_rows;
+mod setup;
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub use error::StoreError;
+pub use prolobot_core::Outcome;
+pub use report_rows::{
+    EntryStats, LowConfidenceAnswer, OutcomeCounts, ReportQuery, ReportRows, ReportSections,
+    RuleCount, UnansweredRow, MAX_UNANSWERED_ROWS,
+};
+
+use error::Context;
+
+/// Default number of days question rows are kept before [`Store::prune`] deletes them.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// One handled question, as passed to [`Store::record`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuestionRecord<'a> {
+    /// Unix time in seconds.
+    pub at: i64,
+    /// Discord guild id; `None` in direct messages.
+    pub guild_id: Option<u64>,
+    /// Discord channel id.
+    pub channel_id: u64,
+    /// The question, already normalised by the caller. Not stored for emergencies.
+    pub question: &'a str,
+    /// How the bot handled it.
+    pub outcome: Outcome,
+    /// The matched FAQ entry id; for emergencies the red-flag rule id.
+    pub entry_id: Option<&'a str>,
+    /// Match confidence, 0..=1.
+    pub confidence: f32,
+}
+
+/// Result of [`Store::vote`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteOutcome {
+    /// The vote was stored.
+    Recorded,
+    /// This answer already has a vote; the new one was ignored.
+    AlreadyVoted,
+    /// No question with this id (never recorded, or pruned).
+    UnknownQuestion,
+    /// The question exists but was not answered (suggest, no match, emergency).
+    NotAnAnswer,
+}
+
+/// An answered question, from [`Store::answered`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnsweredQuestion {
+    /// The normalised question.
+    pub question: String,
+    /// The entry given as the answer.
+    pub entry_id: String,
+}
+
+/// The insight database. Not `Sync`: share it behind a mutex and call it off
+/// the async runtime (e.g. `spawn_blocking`).
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and migrates it to the current schema.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::initialise(conn)
+    }
+
+    /// Opens a fresh in-memory database (for tests and dry runs).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().context("open an in-memory database")?;
+        Self::initialise(conn)
+    }
+
+    fn initialise(conn: Connection) -> Result<Self, StoreError> {
+        setup::prepare(&conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Stores one handled question and returns its row id (for votes).
+    /// For emergencies the question text is dropped.
+    pub fn record(&self, record: &QuestionRecord<'_>) -> Result<i64, StoreError> {
+        if !(0.0..=1.0).contains(&record.confidence) {
+            return Err(StoreError::InvalidConfidence(record.confidence));
+        }
+        let question = (record.outcome != Outcome::Emergency).then_some(record.question);
+        self.conn
+            .prepare_cached(
+                "INSERT INTO questions (at, guild_id, channel_id, question, outcome, entry_id, confidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut insert| {
+                insert.insert(params![
+                    record.at,
+                    record.guild_id.map(discord_id_to_sql),
+                    discord_id_to_sql(record.channel_id),
+                    question,
+                    record.outcome.as_str(),
+                    record.entry_id,
+                    f64::from(record.confidence),
+                ])
+            })
+            .context("record a question")
+    }
+
+    /// Stores a "helpful" / "not helpful" vote on an answer. Only the first vote
+    /// per answer counts; later ones return [`VoteOutcome::AlreadyVoted`].
+    pub fn vote(
+        &self,
+        question_id: i64,
+        helpful: bool,
+        at: i64,
+    ) -> Result<VoteOutcome, StoreError> {
+        let inserted = self
+            .conn
+            .execute(
+                "INSERT INTO votes (question_id, helpful, at)
+                 SELECT id, ?2, ?3 FROM questions WHERE id = ?1 AND outcome = 'answer'
+                 ON CONFLICT (question_id) DO NOTHING",
+                params![question_id, helpful, at],
+            )
+            .context("record a vote")?;
+        if inserted > 0 {
+            return Ok(VoteOutcome::Recorded);
+        }
+        let outcome: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT outcome FROM questions WHERE id = ?1",
+                [question_id],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("look up the voted question")?;
+        Ok(match outcome.as_deref() {
+            None => VoteOutcome::UnknownQuestion,
+            Some("answer") => VoteOutcome::AlreadyVoted,
+            Some(_) => VoteOutcome::NotAnAnswer,
+        })
+    }
+
+    /// The normalised question and the entry it was answered with, for the "Not helpful"
+    /// follow-up; `None` when the row is unknown (or pruned) or was not an answer.
+    pub fn answered(&self, question_id: i64) -> Result<Option<AnsweredQuestion>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT question, entry_id FROM questions
+                 WHERE id = ?1 AND outcome = 'answer' AND question IS NOT NULL AND entry_id IS NOT NULL",
+                [question_id],
+                |row| {
+                    Ok(AnsweredQuestion {
+                        question: row.get(0)?,
+                        entry_id: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .context("look up an answered question")
+    }
+
+    /// Deletes questions (and their votes) asked more than `retention_days` days
+    /// before `now` (unix seconds). Returns how many questions were deleted.
+    pub fn prune(&self, now: i64, retention_days: u32) -> Result<usize, StoreError> {
+        let cutoff = now.saturating_sub(i64::from(retention_days) * SECONDS_PER_DAY);
+        self.conn
+            .execute("DELETE FROM questions WHERE at < ?1", [cutoff])
+            .context("prune old questions")
+    }
+}
+
+/// Bit-casts a Discord snowflake for an `INTEGER` column.
+fn discord_id_to_sql(id: u64) -> i64 {
+    i64::from_ne_bytes(id.to_ne_bytes())
+}
+
+/// A `usize` for an `INTEGER` parameter (saturating; real values are small).
+fn sql_int(value: usize) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{count_rows, file_bytes_contain, question, DAY, NOW};
+    use super::*;
+
+    use std::io::{self, BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    #[test]
+    fn answered_finds_answers_only() {
+        let store = Store::open_in_memory().expect("open");
+        let answer = store
+            .record(&question(
+                NOW,
+                "does it hurt",
+                Outcome::Answer,
+                Some("pain"),
+            ))
+            .expect("record");
+        let no_match = store
+            .record(&question(NOW, "weather", Outcome::NoMatch, None))
+            .expect("record");
+        assert_eq!(
+            store.answered(answer).expect("look up"),
+            Some(AnsweredQuestion {
+                question: "does it hurt".into(),
+                entry_id: "pain".into(),
+            })
+        );
+        assert_eq!(store.answered(no_match).expect("look up"), None);
+        assert_eq!(store.answered(no_match + 1).expect("look up"), None);
+    }
+
+    #[test]
+    fn record_round_trips_into_the_report_rows() {
+        let store = Store::open_in_memory().expect("open");
+        let answered = store
+            .record(&question(
+                NOW,
+                "does prolotherapy hurt",
+                Outcome::Answer,
+                Some("pain"),
+            ))
+            .expect("record");
+        let unanswered = store
+            .record(&question(
+                NOW + 1,
+                "is it covered by insurance",
+                Outcome::NoMatch,
+                None,
+            ))
+            .expect("record");
+        assert!(unanswered > answered);
+        let stored: (i64, Option<i64>, i64, String, String, Option<String>, f64) = store
+            .conn
+            .query_row(
+                "SELECT at, guild_id, channel_id, question, outcome, entry_id, confidence FROM questions WHERE id = ?1",
+                [answered],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?)),
+            )
+            .expect("read back");
+        assert_eq!(
+            stored,
+            (
+                NOW,
+                Some(42),
+                7,
+                "does prolotherapy hurt".into(),
+                "answer".into(),
+                Some("pain".into()),
+                f64::from(0.8_f32)
+            )
+        );
+
+        let rows = store
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
+        assert_eq!(
+            rows.totals,
+            OutcomeCounts {
+                answer: 1,
+                suggest: 0,
+                no_match: 1,
+                emergency: 0
+            }
+        );
+        assert_eq!(rows.entries.len(), 1);
+        assert_eq!(
+            (rows.entries[0].entry_id.as_str(), rows.entries[0].hits),
+            ("pain", 1)
+        );
+        assert_eq!(
+            rows.unanswered,
+            [UnansweredRow {
+                question: "is it covered by insurance".into(),
+                suggested: false,
+                at: NOW + 1,
+            }]
+        );
+    }
+
+    #[test]
+    fn discord_ids_above_i64_max_are_stored_and_filtered() {
+        let store = Store::open_in_memory().expect("open");
+        let big_guild = u64::MAX - 5;
+        let mut record = question(NOW, "question in a big guild", Outcome::NoMatch, None);
+        record.guild_id = Some(big_guild);
+        record.channel_id = u64::MAX;
+        store.record(&record).expect("record");
+        store
+            .record(&question(NOW, "question elsewhere", Outcome::NoMatch, None))
+            .expect("record");
+
+        let query = ReportQuery {
+            guild_id: Some(big_guild),
+            ..ReportQuery::default()
+        };
+        let rows = store.report_rows(&query).expect("report rows");
+        assert_eq!(rows.totals.no_match, 1);
+        assert_eq!(rows.unanswered[0].question, "question in a big guild");
+        assert_eq!(
+            count_rows(
+                &store,
+                "SELECT COUNT(*) FROM questions WHERE channel_id = -1"
+            ),
+            1
+        );
+    }
+
+    #[test]
+    fn invalid_confidence_is_rejected() {
+        let store = Store::open_in_memory().expect("open");
+        for confidence in [f32::NAN, -0.1, 1.5, f32::INFINITY] {
+            let mut record = question(NOW, "q", Outcome::Answer, Some("e"));
+            record.confidence = confidence;
+            assert!(matches!(
+                store.record(&record),
+                Err(StoreError::InvalidConfidence(_))
+            ));
+        }
+        assert_eq!(count_rows(&store, "SELECT COUNT(*) FROM questions"), 0);
+    }
+
+    #[test]
+    fn prune_deletes_old_questions_and_their_votes() {
+        let store = Store::open_in_memory().expect("open");
+        let ids: Vec<i64> = [NOW - 100 * DAY, NOW - 90 * DAY - 1, NOW - 90 * DAY, NOW]
+            .into_iter()
+            .map(|at| {
+                store
+                    .record(&question(at, "q", Outcome::Answer, Some("e")))
+                    .expect("record")
+            })
+            .collect();
+        for &id in &ids {
+            assert_eq!(
+                store.vote(id, true, NOW).expect("vote"),
+                VoteOutcome::Recorded
+            );
+        }
+
+        assert_eq!(store.prune(NOW, DEFAULT_RETENTION_DAYS).expect("prune"), 2);
+        let remaining: Vec<i64> = store
+            .conn
+            .prepare("SELECT id FROM questions ORDER BY id")
+            .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+            .expect("remaining");
+        assert_eq!(remaining, ids[2..]);
+        assert_eq!(count_rows(&store, "SELECT COUNT(*) FROM votes"), 2);
+        assert_eq!(
+            count_rows(
+                &store,
+                "SELECT COUNT(*) FROM votes WHERE question_id NOT IN (SELECT id FROM questions)"
+            ),
+            0
+        );
+        assert_eq!(
+            store.vote(ids[0], true, NOW).expect("vote"),
+            VoteOutcome::UnknownQuestion
+        );
+    }
+
+    #[test]
+    fn pruned_text_is_overwritten_in_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("insights.db")).expect("open");
+        store
+            .record(&question(
+                NOW - 200 * DAY,
+                "zebra pruned secret text",
+                Outcome::NoMatch,
+                None,
+            ))
+            .expect("record");
+        store
+            .record(&question(
+                NOW,
+                "recent question kept",
+                Outcome::NoMatch,
+                None,
+            ))
+            .expect("record");
+        assert_eq!(store.prune(NOW, 90).expect("prune"), 1);
+        drop(store); // checkpoints the WAL into the file
+        assert!(file_bytes_contain(dir.path(), "recent question kept"));
+        assert!(!file_bytes_contain(dir.path(), "zebra pruned secret text"));
+    }
+
+    #[test]
+    fn question_ids_are_not_reused_after_pruning() {
+        let store = Store::open_in_memory().expect("open");
+        let old = store
+            .record(&question(
+                NOW - 200 * DAY,
+                "old",
+                Outcome::Answer,
+                Some("e"),
+            ))
+            .expect("record");
+        assert_eq!(store.prune(NOW, 90).expect("prune"), 1);
+        let new = store
+            .record(&question(NOW, "new", Outcome::Answer, Some("e")))
+            .expect("record");
+        assert!(new > old, "an old vote button must not hit a new question");
+        assert_eq!(
+            store.vote(old, true, NOW).expect("vote"),
+            VoteOutcome::UnknownQuestion
+        );
+    }
+
+    #[test]
+    fn emergency_question_text_is_never_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("insights.db")).expect("open");
+        for rule in ["chest-pain", "chest-pain", "stroke"] {
+            store
+                .record(&question(
+                    NOW,
+                    "crushing chest pain secret",
+                    Outcome::Emergency,
+                    Some(rule),
+                ))
+                .expect("record");
+        }
+        assert_eq!(
+            count_rows(
+                &store,
+                "SELECT COUNT(*) FROM questions WHERE question IS NOT NULL"
+            ),
+            0
+        );
+
+        let rows = store
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
+        assert_eq!(rows.totals.emergency, 3);
+        assert_eq!(
+            rows.emergencies,
+            [
+                RuleCount {
+                    rule_id: Some("chest-pain".into()),
+                    count: 2
+                },
+                RuleCount {
+                    rule_id: Some("stroke".into()),
+                    count: 1
+                },
+            ]
+        );
+        assert!(rows.unanswered.is_empty() && rows.low_confidence.is_empty());
+        drop(store);
+        assert!(!file_bytes_contain(
+            dir.path(),
+            "crushing chest pain secret"
+        ));
+    }
+
+    #[test]
+    fn only_the_first_vote_on_an_answer_counts() {
+        let store = Store::open_in_memory().expect("open");
+        let answer = store
+            .record(&question(NOW, "q", Outcome::Answer, Some("aftercare")))
+            .expect("record");
+        let unvoted = store
+            .record(&question(NOW, "q2", Outcome::Answer, Some("cost")))
+            .expect("record");
+        let no_match = store
+            .record(&question(NOW, "q3", Outcome::NoMatch, None))
+            .expect("record");
+
+        assert_eq!(
+            store.vote(answer, true, NOW).expect("vote"),
+            VoteOutcome::Recorded
+        );
+        assert_eq!(
+            store.vote(answer, false, NOW + 1).expect("vote"),
+            VoteOutcome::AlreadyVoted
+        );
+        assert_eq!(
+            store.vote(answer, true, NOW + 2).expect("vote"),
+            VoteOutcome::AlreadyVoted
+        );
+        assert_eq!(
+            store.vote(unvoted + 1000, true, NOW).expect("vote"),
+            VoteOutcome::UnknownQuestion
+        );
+        assert_eq!(
+            store.vote(no_match, true, NOW).expect("vote"),
+            VoteOutcome::NotAnAnswer
+        );
+
+        let rows = store
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
+        let stats = |id: &str| {
+            rows.entries
+                .iter()
+                .find(|entry| entry.entry_id == id)
+                .expect("entry")
+                .clone()
+        };
+        assert_eq!(
+            (stats("aftercare").helpful, stats("aftercare").not_helpful),
+            (1, 0)
+        );
+        assert_eq!(stats("aftercare").helpful_ratio(), Some(1.0));
+        assert_eq!(stats("cost").helpful_ratio(), None);
+    }
+
+    const KILL_CHILD_ENV: &str = "PROLOBOT_STORE_KILL_CHILD";
+    const KILL_AFTER_COMMITS: usize = 50;
+    /// Child half of `committed_rows_survive_a_kill`; does nothing unless started by it.
+    #[test]
+    fn kill_child_writer() {
+        let Some(path) = std::env::var_os(KILL_CHILD_ENV) else {
+            return;
+        };
+        let store = Store::open(Path::new(&path)).expect("child open");
+        let mut stdout = io::stdout().lock();
+        for n in 0..10_000 {
+            let text = format!("kill test question {n}");
+            let id = store
+                .record(&question(NOW + n, &text, Outcome::NoMatch, None))
+                .expect("child record");
+            writeln!(stdout, "committed {n} as {id}").expect("child write");
+            stdout.flush().expect("child flush");
+        }
+        std::thread::sleep(Duration::from_mins(1));
+    }
+
+    #[test]
+    fn committed_rows_survive_a_kill() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("insights.db");
+        let mut child = Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", "store::tests::kill_child_writer", "--nocapture"])
+            .env(KILL_CHILD_ENV, &path)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn child");
+        let mut lines = BufReader::new(child.stdout.take().expect("child stdout")).lines();
+        let mut committed: Vec<(i64, i64)> = Vec::new();
+        while committed.len() < KILL_AFTER_COMMITS {
+            let line = lines
+                .next()
+                .expect("child ended before committing enough")
+                .expect("read child");
+            if let Some(commit) = parse_commit(&line) {
+                committed.push(commit);
+            }
+        }
+        child.kill().expect("kill child");
+        let status = child.wait().expect("wait child");
+        #[cfg(unix)]
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9),
+            "{status:?}"
+        );
+        #[cfg(not(unix))]
+        assert!(!status.success());
+        // Lines still in the pipe were committed before the kill as well.
+        committed.extend(
+            lines
+                .map_while(Result::ok)
+                .filter_map(|line| parse_commit(&line)),
+        );
+        let numbers: Vec<i64> = committed.iter().map(|&(n, _)| n).collect();
+        assert_eq!(
+            numbers,
+            (0..sql_int(numbers.len())).collect::<Vec<_>>(),
+            "unparsed commit lines"
+        );
+
+        let store = Store::open(&path).expect("reopen after kill");
+        for &(n, id) in &committed {
+            let text: Option<String> = store
+                .conn
+                .query_row(
+                    "SELECT question FROM questions WHERE id = ?1",
+                    [id],
+                    |row| row.get(0),
+                )
+                .optional()
+                .expect("query");
+            assert_eq!(
+                text,
+                Some(format!("kill test question {n}")),
+                "committed row {id} lost"
+            );
+        }
+        assert!(count_rows(&store, "SELECT COUNT(*) FROM questions") >= sql_int(committed.len()));
+    }
+
+    /// Parses the child's "committed N as ID" lines.
+    fn parse_commit(line: &str) -> Option<(i64, i64)> {
+        let (n, id) = line.strip_prefix("committed ")?.split_once(" as ")?;
+        Some((n.parse().ok()?, id.parse().ok()?))
+    }
+}
