@@ -99,7 +99,7 @@ fn unknown_top_level_field_is_positioned() {
             1,
             Problem::UnknownField {
                 field: "disclamer".into(),
-                expected: "reviewed, texts, matching, synonyms, red_flags, entry"
+                expected: "reviewed, texts, matching, synonyms, subjects, frames, red_flags, entry"
             }
         )]
     );

@@ -20,6 +20,8 @@ pub struct Faq {
     thresholds: Thresholds,
     synonyms: Vec<Synonym>,
     red_flags: RedFlags,
+    subjects: Subjects,
+    frames: Vec<Frame>,
     entries: Vec<Entry>,
 }
 
@@ -92,6 +94,55 @@ impl Default for Thresholds {
             answer: 0.55,
             suggest: 0.30,
             margin: 0.10,
+        }
+    }
+}
+
+/// `[subjects]`: the words that name this FAQ's subject (prolotherapy) and those that name
+/// other treatments and topics. A question about another subject that does not also name this
+/// one is not answered from the FAQ.
+#[derive(Debug, Clone, Default)]
+pub struct Subjects {
+    /// Words and phrases naming the FAQ's subject ("prolotherapy", "prolo").
+    pub own: Vec<String>,
+    /// Words and phrases naming other treatments, products and topics ("physiotherapy").
+    pub other: Vec<String>,
+    /// Words that make a question a comparison or a search for alternatives ("instead of"),
+    /// which the FAQ answers even when it names only the other treatment.
+    pub compare: Vec<String>,
+}
+
+/// A question frame from `[frames]`: words, stop words included, that carry an entry's intent
+/// as a unit ("does <it> work"); `<it>` stands for the subject.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The entry the frame belongs to.
+    pub entry: String,
+    /// The frame as written.
+    pub pattern: String,
+}
+
+/// What an entry is for: a topic of the FAQ, or one of the bot's service replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EntryKind {
+    /// A question about the subject, answered as written.
+    #[default]
+    Topic,
+    /// Clinic logistics (hours, booking, location): answered with the contact line.
+    Clinic,
+    /// Questions about the bot itself: answered with the topic list.
+    Help,
+}
+
+impl EntryKind {
+    /// The kind named `name` in `faq.toml`.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "topic" => Some(Self::Topic),
+            "clinic" => Some(Self::Clinic),
+            "help" => Some(Self::Help),
+            _ => None,
         }
     }
 }
@@ -252,6 +303,8 @@ pub struct Entry {
     pub id: String,
     /// Shown as the heading and in lists.
     pub title: String,
+    /// A topic, or a service reply (clinic logistics, help).
+    pub kind: EntryKind,
     /// Medical entries must have sources.
     pub medical: bool,
     /// Example phrasings users might type.
@@ -405,6 +458,18 @@ impl Faq {
     #[must_use]
     pub fn red_flags(&self) -> &RedFlags {
         &self.red_flags
+    }
+
+    /// The words naming this FAQ's subject and other subjects.
+    #[must_use]
+    pub fn subjects(&self) -> &Subjects {
+        &self.subjects
+    }
+
+    /// Question frames, in file order.
+    #[must_use]
+    pub fn frames(&self) -> &[Frame] {
+        &self.frames
     }
 
     /// When the content was last reviewed, as written (a TOML date).

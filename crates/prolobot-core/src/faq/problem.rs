@@ -116,6 +116,12 @@ pub enum Problem {
     /// A word class's own terms use a class: classes hold words and phrases only.
     #[error("word class `{0}` uses another class; a class lists words and phrases only")]
     NestedClass(String),
+    /// `[frames]` names an entry that does not exist.
+    #[error("`[frames]` names `{0}`, which is not an entry id")]
+    UnknownFrameEntry(String),
+    /// A frame that uses `<...>` for anything but the subject slot `<it>`, or uses it twice.
+    #[error("frame `{0}` may use the subject slot `<it>` once and no other `<...>`")]
+    BadFrameSlot(String),
     /// Warning: the same example question appears in two entries, so it cannot pick one.
     #[error(
         "example question also appears in entry `{0}`; a question should have one right answer"

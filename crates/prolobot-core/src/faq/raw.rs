@@ -66,6 +66,18 @@ pub struct RawCues {
     pub distress: Vec<Spanned<String>>,
 }
 
+/// The optional `[subjects]` table: what names this FAQ's subject, and what names others.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubjects {
+    #[serde(default)]
+    pub own: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub other: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub compare: Vec<Spanned<String>>,
+}
+
 /// One `[[red_flags.rule]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,6 +97,7 @@ pub struct RawRule {
 pub struct RawEntry {
     pub id: Spanned<String>,
     pub title: Spanned<String>,
+    pub kind: Option<Spanned<String>>,
     #[serde(default = "default_true")]
     pub medical: bool,
     pub questions: Spanned<Vec<Spanned<String>>>,

@@ -12,15 +12,17 @@ use toml::value::Datetime;
 use toml::Spanned;
 
 use super::problem::{Collector, Diagnostic, Problem};
-use super::raw::{RawEntry, RawMatching, RawRedFlags, RawRule, RawTexts};
+use super::raw::{RawEntry, RawMatching, RawRedFlags, RawRule, RawSubjects, RawTexts};
 use super::{
-    Cues, Entry, Faq, Loaded, RedFlagRule, RedFlags, Synonym, Texts, Thresholds, Tier, When,
-    WordClass,
+    Cues, Entry, EntryKind, Faq, Frame, Loaded, RedFlagRule, RedFlags, Subjects, Synonym, Texts,
+    Thresholds, Tier, When, WordClass,
 };
 use crate::render::{answer_len, DISCLAIMER_LIMIT, MESSAGE_LIMIT, SAFETY_NET_LIMIT};
 use crate::text::{normalise, Analyzer};
 
-const TOP_LEVEL_KEYS: &str = "reviewed, texts, matching, synonyms, red_flags, entry";
+const TOP_LEVEL_KEYS: &str =
+    "reviewed, texts, matching, synonyms, subjects, frames, red_flags, entry";
+const ENTRY_KINDS: &str = "topic, clinic, help";
 const MIN_QUESTIONS: usize = 3;
 
 /// The file's sections as written, before cross-checks.
@@ -31,6 +33,8 @@ struct Sections {
     matching: Option<RawMatching>,
     synonyms: Vec<(Spanned<String>, Vec<Spanned<String>>)>,
     red_flags: Option<RawRedFlags>,
+    subjects: Option<RawSubjects>,
+    frames: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
     entries: Vec<Spanned<RawEntry>>,
     unparsed_entry_ids: Vec<String>,
 }
@@ -77,6 +81,8 @@ fn read_sections(c: &mut Collector<'_>, root: DeTable<'_>) -> Sections {
             "matching" => sections.matching = parse(c, value),
             "synonyms" => sections.synonyms = parse_synonyms(c, value),
             "red_flags" => sections.red_flags = parse(c, value),
+            "subjects" => sections.subjects = parse(c, value),
+            "frames" => sections.frames = parse(c, value).unwrap_or_default(),
             "entry" => parse_entries(c, value, &mut sections),
             other => c.error(
                 key.span(),
@@ -182,14 +188,67 @@ fn check(c: &mut Collector<'_>, sections: Sections, analyzer: &Analyzer) -> Opti
         &texts,
         analyzer,
     );
+    let subjects = check_subjects(c, sections.subjects.unwrap_or_default(), analyzer);
+    let known = |id: &str| {
+        entries.iter().any(|e| e.id == id) || sections.unparsed_entry_ids.iter().any(|u| u == id)
+    };
+    let frames = check_frames(c, sections.frames, &known);
     Some(Faq {
         reviewed: sections.reviewed.map(|d| d.to_string()),
         texts,
         thresholds,
         synonyms,
         red_flags,
+        subjects,
+        frames,
         entries,
     })
+}
+
+fn check_subjects(c: &mut Collector<'_>, raw: RawSubjects, analyzer: &Analyzer) -> Subjects {
+    let mut terms = |list: Vec<Spanned<String>>| -> Vec<String> {
+        list.into_iter()
+            .filter(|term| matchable(c, term, analyzer).is_some())
+            .map(Spanned::into_inner)
+            .collect()
+    };
+    Subjects {
+        own: terms(raw.own),
+        other: terms(raw.other),
+        compare: terms(raw.compare),
+    }
+}
+
+fn check_frames(
+    c: &mut Collector<'_>,
+    raw: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+    known: &dyn Fn(&str) -> bool,
+) -> Vec<Frame> {
+    let mut frames = Vec::new();
+    for (entry, patterns) in raw {
+        if !known(entry.get_ref()) {
+            c.error(
+                entry.span(),
+                Problem::UnknownFrameEntry(entry.get_ref().clone()),
+            );
+            continue;
+        }
+        for pattern in patterns {
+            let text = pattern.get_ref();
+            let slots = text.matches('<').count();
+            if text.trim().is_empty() {
+                c.error(pattern.span(), Problem::EmptyText("frame"));
+            } else if slots > 1 || (slots == 1 && !text.contains("<it>")) {
+                c.error(pattern.span(), Problem::BadFrameSlot(text.clone()));
+            } else {
+                frames.push(Frame {
+                    entry: entry.get_ref().clone(),
+                    pattern: pattern.into_inner(),
+                });
+            }
+        }
+    }
+    frames
 }
 
 fn check_texts(c: &mut Collector<'_>, raw: RawTexts) -> Texts {
@@ -635,11 +694,26 @@ fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &A
     for keyword in &raw.keywords {
         matchable(c, keyword, analyzer);
     }
+    let kind = match &raw.kind {
+        None => EntryKind::Topic,
+        Some(name) => EntryKind::parse(name.get_ref()).unwrap_or_else(|| {
+            c.error(
+                name.span(),
+                Problem::UnknownValue {
+                    field: "kind",
+                    found: name.get_ref().clone(),
+                    expected: ENTRY_KINDS,
+                },
+            );
+            EntryKind::Topic
+        }),
+    };
     let answer_span: Range<usize> = raw.answer.span();
     let detail_span: Option<Range<usize>> = raw.detail.as_ref().map(Spanned::span);
     let entry = Entry {
         id: raw.id.into_inner(),
         title: raw.title.into_inner(),
+        kind,
         medical: raw.medical,
         questions: raw
             .questions

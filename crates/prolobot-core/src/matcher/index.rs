@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::subject::{frame_term, SubjectReader, Word, FRAME_PREFIX};
 use crate::faq::Faq;
 use crate::fuzzy::FuzzyIndex;
 use crate::text::{is_negation, negations, normalise, stopwords, Analyzer};
@@ -151,6 +152,9 @@ pub(crate) struct Index {
 /// common word ("what is prolotherapy") must not be covered by that common word alone.
 const KNOWN_WORD_FLOOR: f32 = 0.2;
 
+/// How much a frame term weighs, relative to the rarest word the FAQ uses.
+const FRAME_WEIGHT: f32 = 1.5;
+
 /// How much a word the FAQ never uses weighs, relative to the rarest word the FAQ uses. A rare
 /// one ("covid", "php", "guitar") is evidence that the question is about something else as
 /// strong as the rarest FAQ word is for an entry; a common English one ("ago", "noticed",
@@ -160,22 +164,35 @@ const RARE_UNKNOWN_FACTOR: f32 = 1.0;
 const COMMON_UNKNOWN_FACTOR: f32 = 0.1;
 
 impl Index {
-    pub(crate) fn new(faq: &Faq, analyzer: &Analyzer) -> Self {
+    pub(crate) fn new(faq: &Faq, analyzer: &Analyzer, subjects: &SubjectReader) -> Self {
         let rewriter = Rewriter::new(faq, analyzer);
         let mut vocabulary = Vocabulary::default();
+        let texts = Texts {
+            rewriter: &rewriter,
+            analyzer,
+            subjects,
+        };
         let parsed: Vec<ParsedEntry> = faq
             .entries()
             .iter()
-            .map(|entry| ParsedEntry {
-                questions: std::iter::once(&entry.title)
+            .map(|entry| {
+                let questions = std::iter::once(&entry.title)
                     .chain(&entry.questions)
-                    .filter_map(|text| vocabulary.phrasing(text, &rewriter, analyzer))
-                    .collect(),
-                keywords: entry
+                    .filter_map(|text| vocabulary.phrasing(text, &texts))
+                    .collect();
+                let mut keywords: Vec<Vec<TermId>> = entry
                     .keywords
                     .iter()
-                    .filter_map(|text| vocabulary.phrasing(text, &rewriter, analyzer))
-                    .collect(),
+                    .filter_map(|text| vocabulary.phrasing(text, &texts))
+                    .collect();
+                // An entry's frames say its intent however a question words the rest.
+                if faq.frames().iter().any(|f| f.entry == entry.id) {
+                    keywords.push(vec![vocabulary.intern(frame_term(&entry.id))]);
+                }
+                ParsedEntry {
+                    questions,
+                    keywords,
+                }
             })
             .collect();
         for stem in rewriter.variant_stems() {
@@ -184,10 +201,16 @@ impl Index {
         let postings = build_postings(&parsed, vocabulary.ids.len());
         let n = faq.entries().len() as f32;
         let rarest = inverse_frequency(n, 0.0);
-        let idf: Vec<f32> = postings
+        let mut idf: Vec<f32> = postings
             .iter()
             .map(|p| inverse_frequency(n, p.len() as f32).max(rarest * KNOWN_WORD_FLOOR))
             .collect();
+        // A frame is a moderator's statement of intent: it weighs more than any single word.
+        for (term, &id) in &vocabulary.ids {
+            if term.starts_with(FRAME_PREFIX) {
+                idf[id as usize] = rarest * FRAME_WEIGHT;
+            }
+        }
         let is_specific = |terms: &Vec<TermId>| {
             terms.len() > 1
                 || terms
@@ -242,6 +265,13 @@ struct ParsedEntry {
     keywords: Vec<Vec<TermId>>,
 }
 
+/// What turns a FAQ text into terms.
+struct Texts<'a> {
+    rewriter: &'a Rewriter,
+    analyzer: &'a Analyzer,
+    subjects: &'a SubjectReader,
+}
+
 /// Interns terms as ids.
 #[derive(Default)]
 struct Vocabulary {
@@ -254,14 +284,25 @@ impl Vocabulary {
         *self.ids.entry(term).or_insert(next)
     }
 
-    /// The distinct term ids of a FAQ text, or `None` if it has no terms.
-    fn phrasing(
-        &mut self,
-        text: &str,
-        rewriter: &Rewriter,
-        analyzer: &Analyzer,
-    ) -> Option<Vec<TermId>> {
-        let terms = rewriter.rewrite(&analyzer.terms(text), &mut Vec::new());
+    /// The distinct term ids of a FAQ text (its frames included), or `None` if it has no terms.
+    fn phrasing(&mut self, text: &str, texts: &Texts<'_>) -> Option<Vec<TermId>> {
+        // The FAQ's own words are all familiar: a frame applies when its slot holds the subject.
+        let words: Vec<Word> = texts
+            .analyzer
+            .tokens(text)
+            .into_iter()
+            .map(|t| Word {
+                typed: t.word,
+                stem: t.stem,
+                familiar: true,
+                stop: t.stop,
+            })
+            .collect();
+        let frame_terms = texts.subjects.read(&words).frame_terms;
+        let mut terms = texts
+            .rewriter
+            .rewrite(&texts.analyzer.terms(text), &mut Vec::new());
+        terms.extend(frame_terms);
         let mut ids: Vec<TermId> = terms.into_iter().map(|t| self.intern(t)).collect();
         ids.sort_unstable();
         ids.dedup();

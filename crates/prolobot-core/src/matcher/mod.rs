@@ -8,6 +8,7 @@
 //! weighted by IDF; their F-beta mean (question coverage weighted 1.3x) is the confidence, in [0, 1].
 
 mod index;
+mod subject;
 
 use std::fmt;
 
@@ -17,6 +18,7 @@ use crate::safety::{Assessment, SafetyDetector};
 use crate::text::{normalise, Analyzer, Token};
 pub use index::SynonymHit;
 use index::{Index, TermId};
+use subject::{Reading, SubjectReader, Word};
 
 /// How many entries, best first by question coverage, get their phrasings compared.
 const CANDIDATES: usize = 64;
@@ -193,6 +195,8 @@ pub struct Explanation {
     pub(crate) candidates: Vec<(String, Candidate)>,
     /// What the safety rules saw: cues, rules whose words were present, and why they fired or not.
     pub(crate) safety: Assessment,
+    /// What the question is about, and the frames it asks in.
+    pub(crate) subject: Reading,
     /// The decision.
     pub(crate) decision: Decision,
 }
@@ -206,12 +210,14 @@ struct Query {
     corrections: Vec<(String, String)>,
     synonyms: Vec<SynonymHit>,
     terms: Vec<(String, f32, bool)>,
+    subject: Reading,
 }
 
 /// Decides outcomes for one FAQ. Build once per FAQ version; `decide` is cheap and `&self`.
 pub struct Matcher {
     analyzer: Analyzer,
     index: Index,
+    subjects: SubjectReader,
     safety: SafetyDetector,
     thresholds: Thresholds,
     ids: Vec<String>,
@@ -222,12 +228,13 @@ impl Matcher {
     #[must_use]
     pub fn new(faq: &Faq) -> Self {
         let analyzer = Analyzer::default();
-        let index = Index::new(faq, &analyzer);
+        let subjects = SubjectReader::new(faq, &analyzer);
+        let index = Index::new(faq, &analyzer, &subjects);
         // The FAQ's own words are real words: the safety rules never read them as typos.
         let real_words = index
             .vocabulary
             .keys()
-            .filter(|term| !term.contains(' '))
+            .filter(|term| !term.contains(' ') && !term.contains(':'))
             .cloned()
             .collect();
         let safety = SafetyDetector::new(faq.red_flags(), &analyzer).with_real_words(real_words);
@@ -235,6 +242,7 @@ impl Matcher {
         Self {
             analyzer,
             index,
+            subjects,
             safety,
             thresholds: faq.thresholds(),
             ids,
@@ -262,6 +270,7 @@ impl Matcher {
             corrections: query.corrections,
             synonyms: query.synonyms,
             terms: query.terms,
+            subject: query.subject,
             candidates: candidates
                 .into_iter()
                 .take(5)
@@ -286,6 +295,11 @@ impl Matcher {
                 tier,
                 rules: safety.fired.iter().copied().map(RuleRef::at).collect(),
             },
+            // Another treatment or topic, never this FAQ's subject: not answered from the FAQ.
+            None if query.subject.is_elsewhere() => Decision::NoMatch {
+                confidence: candidates.first().map_or(0.0, |c| c.confidence),
+                safety_net: safety.safety_net,
+            },
             None => self.decide_from(&candidates, safety.safety_net),
         };
         (query, safety, decision, candidates)
@@ -296,13 +310,33 @@ impl Matcher {
         let index = &self.index;
         let mut corrections = Vec::new();
         let mut corrector = MessageCorrector::new(&index.fuzzy);
-        let corrected: Vec<String> = tokens
-            .iter()
-            .filter(|t| !t.stop)
-            .filter_map(|token| self.resolve(token, &mut corrector, &mut corrections))
+        let mut words = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            if token.stop {
+                words.push(Word {
+                    typed: token.word.clone(),
+                    stem: token.stem.clone(),
+                    familiar: true,
+                    stop: true,
+                });
+            } else if let Some(stem) = self.resolve(token, &mut corrector, &mut corrections) {
+                words.push(Word {
+                    typed: token.word.clone(),
+                    familiar: token.common || index.vocabulary.contains_key(&stem),
+                    stop: false,
+                    stem,
+                });
+            }
+        }
+        let subject = self.subjects.read(&words);
+        let corrected: Vec<String> = words
+            .into_iter()
+            .filter(|w| !w.stop)
+            .map(|w| w.stem)
             .collect();
         let mut synonyms = Vec::new();
         let mut terms = index.rewriter.rewrite(&corrected, &mut synonyms);
+        terms.extend(subject.frame_terms.iter().cloned());
         terms.sort_unstable();
         terms.dedup();
         let mut query = Query {
@@ -311,6 +345,7 @@ impl Matcher {
             corrections,
             synonyms,
             terms: Vec::new(),
+            subject,
         };
         for term in terms {
             let id = index
@@ -523,6 +558,15 @@ impl fmt::Display for Explanation {
             .map(|(t, w, known)| format!("{t} ({w:.2}{})", if *known { "" } else { ", unknown" }))
             .collect();
         writeln!(f, "terms: {}", list_or_none(&terms))?;
+        let subject = &self.subject;
+        let about = match (&subject.other, subject.own) {
+            (Some(other), false) => format!("something else ({other}): not answered from the FAQ"),
+            (Some(other), true) => format!("prolotherapy, also named with {other}"),
+            (None, true) => "prolotherapy (named)".to_string(),
+            (None, false) => "not named (taken as prolotherapy)".to_string(),
+        };
+        writeln!(f, "subject: {about}")?;
+        writeln!(f, "frames: {}", list_or_none(&subject.frame_terms))?;
         writeln!(f, "{}", self.safety)?;
         writeln!(f, "candidates:")?;
         for (id, c) in &self.candidates {
