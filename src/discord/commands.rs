@@ -15,9 +15,12 @@ use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
 use super::insights::Handled;
 use super::layout::code_block;
-use super::{outgoing, report_reload, Context, Data, Error};
+use super::{outgoing, report_reload, Data, Error};
 use crate::store::ReportQuery;
 use prolobot_core::{body_room, Entry, EntryRef, Knowledge, Reply};
+
+/// The poise context of a command.
+pub(crate) type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
