@@ -11,8 +11,9 @@ use super::alerts::AlertLimiter;
 use super::error::{chain, on_error};
 use super::insights::Insights;
 use super::limits::Limits;
+use super::reload::{self, FaqWatcher};
 use super::threads::ThreadParents;
-use super::{commands, events, outgoing, watch, Error, KnowledgeBase};
+use super::{commands, events, outgoing, Error, KnowledgeBase};
 use crate::config::{Config, Token};
 use crate::store::Store;
 
@@ -46,7 +47,7 @@ pub struct Data {
     pub(super) alerts: Mutex<AlertLimiter>,
     pub(super) replies_in_flight: tokio::sync::Semaphore,
     pub(super) thread_parents: ThreadParents,
-    _watcher: Option<watch::FaqWatcher>,
+    _watcher: Option<FaqWatcher>,
     _pruning: AbortOnDrop,
 }
 
@@ -98,7 +99,7 @@ async fn setup(
     knowledge: Arc<KnowledgeBase>,
     insights: Insights,
 ) -> Result<Data, Error> {
-    let watcher = watch::spawn(
+    let watcher = reload::watch(
         Arc::clone(&knowledge),
         Arc::clone(&ctx.http),
         config.log_channel,

@@ -6,7 +6,6 @@
 //! [`moderator_check`] runs on every use whatever a server admin set.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use serenity::all::{AutocompleteChoice, CreateAutocompleteResponse, GuildId};
 
@@ -15,7 +14,7 @@ use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
 use super::insights::Handled;
 use super::layout::code_block;
-use super::{outgoing, report_reload, Data, Error};
+use super::{outgoing, reload, Data, Error};
 use crate::store::ReportQuery;
 use prolobot_core::{body_room, Entry, EntryRef, Knowledge, Reply};
 
@@ -124,17 +123,7 @@ async fn faq_moderator(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     let data = ctx.data();
-    let base = Arc::clone(&data.knowledge);
-    let outcome = tokio::task::spawn_blocking(move || base.reload()).await?;
-    let log_channel = data.config.log_channel;
-    let reply = report_reload(
-        ctx.http(),
-        log_channel,
-        &data.knowledge,
-        &outcome,
-        "/faqmod reload",
-    )
-    .await;
+    let reply = reload::now(ctx.http(), data.config.log_channel, &data.knowledge).await?;
     send(ctx, &reply, None, false).await
 }
 

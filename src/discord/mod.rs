@@ -17,17 +17,14 @@ mod commands;
 mod error;
 mod events;
 mod insights;
-pub mod knowledge;
 mod layout;
 mod limits;
 mod outgoing;
+mod reload;
 mod threads;
-mod watch;
 
 use std::future::Future;
 use std::sync::Arc;
-
-use serenity::all::Http;
 
 use crate::config::Config;
 use crate::store::Store;
@@ -36,9 +33,7 @@ pub use client::{build_client, intents, Data};
 pub(crate) use error::chain;
 use error::user_fixable;
 pub use error::Error;
-pub use knowledge::{KnowledgeBase, ReloadSummary};
-use layout::code_block;
-use prolobot_core::{body_room, LoadError, Reply};
+pub use reload::{KnowledgeBase, ReloadSummary};
 
 /// Connects with the configured token (through `DISCORD_PROXY_URL` if set), checks the token,
 /// and runs the bot (autosharded, or the configured shard range) until `shutdown` completes.
@@ -69,47 +64,4 @@ pub async fn run(
     };
     stopper.abort();
     result.map_err(user_fixable)
-}
-
-/// Logs a reload's result, posts it to the log channel, and returns it for a command response.
-pub(crate) async fn report_reload(
-    http: &Http,
-    log_channel: Option<u64>,
-    knowledge: &KnowledgeBase,
-    outcome: &Result<ReloadSummary, LoadError>,
-    cause: &'static str,
-) -> Reply {
-    let current = knowledge.current();
-    let composer = current.composer();
-    let room = body_room(&current.faq().texts().disclaimer);
-    let reply = match outcome {
-        Ok(summary) => {
-            tracing::info!(
-                cause,
-                entries = summary.entries,
-                warnings = summary.warnings.len(),
-                "FAQ reloaded"
-            );
-            let mut text = summary.to_string();
-            if !summary.warnings.is_empty() {
-                let headline = text.chars().count() + 1;
-                text = format!(
-                    "{text}\n{}",
-                    code_block(&summary.warnings.join("\n"), room - headline)
-                );
-            }
-            composer.notice(&text)
-        }
-        Err(error) => {
-            tracing::warn!(
-                cause,
-                "FAQ reload failed; the last good version keeps serving:\n{error}"
-            );
-            let headline = "FAQ reload failed; the last good version keeps serving.";
-            let block = code_block(&error.to_string(), room - headline.chars().count() - 1);
-            composer.notice(&format!("{headline}\n{block}"))
-        }
-    };
-    outgoing::post_to_log(http, log_channel, &reply).await;
-    reply
 }
