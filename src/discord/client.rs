@@ -4,7 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use serenity::all::{Client, ClientBuilder, GatewayIntents, GuildId, Http, HttpBuilder};
+use serenity::all::{
+    Client, ClientBuilder, FullEvent, GatewayIntents, GuildId, Http, HttpBuilder, Interaction,
+};
 use tokio::task::JoinHandle;
 
 use super::alerts::AlertLimiter;
@@ -13,7 +15,7 @@ use super::insights::Insights;
 use super::limits::Limits;
 use super::reload::{self, FaqWatcher};
 use super::threads::ThreadParents;
-use super::{commands, events, outgoing, Error, KnowledgeBase};
+use super::{clicks, commands, messages, outgoing, Error, KnowledgeBase};
 use crate::config::{Config, Token};
 use crate::store::Store;
 
@@ -174,9 +176,23 @@ fn framework_options() -> poise::FrameworkOptions<Data, Error> {
     }
 }
 
+/// Routes the events the bot acts on: messages to [`messages`], button clicks to [`clicks`];
+/// everything else (edits included) is ignored.
 fn event_handler<'a>(
     framework: poise::FrameworkContext<'a, Data, Error>,
-    event: &'a serenity::all::FullEvent,
+    event: &'a FullEvent,
 ) -> poise::BoxFuture<'a, Result<(), Error>> {
-    Box::pin(events::handle(framework, event))
+    Box::pin(async move {
+        let ctx = framework.serenity_context;
+        let data = framework.user_data;
+        match event {
+            FullEvent::Message { new_message } => {
+                messages::on_message(ctx, data, framework.bot_id(), new_message).await
+            }
+            FullEvent::InteractionCreate {
+                interaction: Interaction::Component(click),
+            } => clicks::on_click(ctx, data, click).await,
+            _ => Ok(()),
+        }
+    })
 }

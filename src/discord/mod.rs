@@ -1,9 +1,17 @@
 //! The Discord adapter: a thin serenity/poise layer over the core.
 //!
-//! It owns the connection (client, intents, sharding, shutdown), the live FAQ and its hot
-//! reload, message and button handling, slash commands, flood control and the insight store's
-//! use. What the bot says always comes from the [`Composer`](prolobot_core::Composer); this module only decides whether
-//! and where to send it.
+//! What the bot says always comes from the [`Composer`](prolobot_core::Composer); the adapter
+//! only decides whether and where to send it. One module a job:
+//! - `client`: intents, the framework, [`build_client`], the start-up work and the [`Data`]
+//!   every handler shares; events are routed from there.
+//! - `messages`: questions in messages (support channels, mentions, DMs) and whether to reply;
+//!   `clicks`: button clicks, with `buttons` (custom ids and button rows); `commands`: `/faq`
+//!   and `/faqmod`.
+//! - `reload`: the live FAQ ([`KnowledgeBase`]), the watch on its file and the reload report.
+//! - `error`: the adapter's [`Error`] and how framework errors are answered.
+//! - Helpers: `access` (who is a moderator), `alerts` (safety alerts), `insights` (the store
+//!   off the runtime), `layout` (code blocks), `limits` (flood control), `outgoing` (replies as
+//!   Discord messages, never pinging), `threads` (threads of support channels).
 //!
 //! [`build_client`] takes its `Http` from outside, so tests point it at a loopback fake Discord;
 //! [`run`] builds the production `Http` from the token (and `DISCORD_PROXY_URL`) and runs until
@@ -12,13 +20,14 @@
 mod access;
 mod alerts;
 mod buttons;
+mod clicks;
 mod client;
 mod commands;
 mod error;
-mod events;
 mod insights;
 mod layout;
 mod limits;
+mod messages;
 mod outgoing;
 mod reload;
 mod threads;
