@@ -167,16 +167,11 @@ fn alternatives<'k>(knowledge: &'k Knowledge, question: &str, answered: &str) ->
 mod tests {
     use super::*;
 
-    use prolobot_core::Faq;
-
-    fn shipped() -> Knowledge {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
-        Knowledge::new(Faq::load(path.as_ref()).expect("shipped FAQ").faq)
-    }
+    use crate::discord::fixture;
 
     #[test]
     fn not_helpful_offers_other_entries() {
-        let knowledge = shipped();
+        let knowledge = fixture::knowledge();
         let cost = knowledge.faq().entry("cost-insurance").expect("cost entry");
         let others = alternatives(
             &knowledge,

@@ -276,12 +276,7 @@ fn clip(text: &str, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use prolobot_core::Faq;
-
-    fn shipped() -> Knowledge {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
-        Knowledge::new(Faq::load(path.as_ref()).expect("shipped FAQ").faq)
-    }
+    use crate::discord::fixture;
 
     fn first_choice(knowledge: &Knowledge, partial: &str) -> Option<String> {
         topic_choices(knowledge, partial)
@@ -291,7 +286,7 @@ mod tests {
 
     #[test]
     fn autocomplete_ranks_titles_typos_and_questions() {
-        let knowledge = shipped();
+        let knowledge = fixture::knowledge();
         // (typed, expected first choice)
         let cases = [
             ("cost", "cost-insurance"),
@@ -312,7 +307,7 @@ mod tests {
 
     #[test]
     fn autocomplete_lists_everything_for_nothing_and_nothing_for_noise() {
-        let knowledge = shipped();
+        let knowledge = fixture::knowledge();
         let all = topic_choices(&knowledge, "  ");
         assert_eq!(all.len(), knowledge.faq().entries().len().min(MAX_CHOICES));
         assert!(topic_choices(&knowledge, "zzqxv").is_empty());
@@ -320,7 +315,7 @@ mod tests {
 
     #[test]
     fn topic_accepts_ids_and_typed_titles() {
-        let knowledge = shipped();
+        let knowledge = fixture::knowledge();
         let id = |typed| find_topic(&knowledge, typed).map(|e| e.id.as_str());
         assert_eq!(id("aftercare"), Some("aftercare"));
         assert_eq!(id(" cost-insurance "), Some("cost-insurance"));

@@ -234,7 +234,7 @@ mod tests {
 
     use serde_json::json;
 
-    use prolobot_core::Faq;
+    use crate::discord::fixture;
 
     const BOT: u64 = 100;
     const SUPPORT: u64 = 300;
@@ -303,14 +303,9 @@ mod tests {
         assert_eq!(trigger(&joined, UserId::new(BOT), true), None);
     }
 
-    fn shipped() -> Knowledge {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
-        Knowledge::new(Faq::load(path.as_ref()).expect("shipped FAQ").faq)
-    }
-
     #[test]
     fn plans() {
-        let knowledge = shipped();
+        let knowledge = fixture::knowledge();
         let composer = knowledge.composer();
         let answer = composer.answer(&knowledge.faq().entries()[0]);
         let no_match = composer.no_match();

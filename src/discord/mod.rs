@@ -24,6 +24,8 @@ mod clicks;
 mod client;
 mod commands;
 mod error;
+#[cfg(test)]
+mod fixture;
 mod insights;
 mod layout;
 mod limits;
