@@ -228,6 +228,103 @@ fn the_faq_path_comes_from_the_environment_too() {
     assert!(out.status.success(), "{}", text(&out.stdout));
 }
 
+/// A temporary directory holding the fixture FAQ as `other.toml` (not the default `faq.toml`,
+/// so a command that ignored the settings would find no FAQ) and a labelled case for `eval`.
+fn dir_with_fixture_faq() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(data_path("fixture-faq.toml"), dir.path().join("other.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("cases.toml"),
+        "[[case]]\nq = \"how much does it cost\"\nexpect = \"cost-insurance\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// The fixture FAQ's answer to "how much does it cost".
+const FIXTURE_COST_ANSWER: &str =
+    "Prices vary by clinic; insurers usually class it as experimental.";
+
+#[test]
+fn every_command_reads_the_faq_path_from_dotenv_and_the_settings_file() {
+    let settings = [
+        (".env", "PROLOBOT_FAQ=other.toml\n"),
+        ("prolobot.toml", "prolobot_faq = \"other.toml\"\n"),
+    ];
+    // (arguments, stdin, what stdout shows when the fixture FAQ was read)
+    let commands: [(&[&str], Option<&str>, &str); 6] = [
+        (&["check"], None, "other.toml: ok (4 entries"),
+        (&["ask", "how much does it cost"], None, FIXTURE_COST_ANSWER),
+        (
+            &["chat"],
+            Some("how much does it cost\n"),
+            FIXTURE_COST_ANSWER,
+        ),
+        (
+            &["match"],
+            Some("how much does it cost\n"),
+            "\"id\":\"cost-insurance\"",
+        ),
+        (&["eval", "cases.toml"], None, "cost-insurance"),
+        (
+            &["explain", "how much does it cost"],
+            None,
+            "cost-insurance",
+        ),
+    ];
+    for (file, line) in settings {
+        let dir = dir_with_fixture_faq();
+        std::fs::write(dir.path().join(file), line).unwrap();
+        for (args, stdin, shows) in commands {
+            let out = prolobot(dir.path(), args, stdin);
+            let stdout = text(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{file}: {args:?}: {stdout}{}",
+                text(&out.stderr)
+            );
+            assert!(stdout.contains(shows), "{file}: {args:?}: {stdout}");
+        }
+    }
+}
+
+#[test]
+fn the_faq_flag_wins_over_the_environment_which_wins_over_the_files() {
+    let dir = dir_with_fixture_faq();
+    std::fs::write(dir.path().join(".env"), "PROLOBOT_FAQ=from-dotenv.toml\n").unwrap();
+    std::fs::write(
+        dir.path().join("prolobot.toml"),
+        "prolobot_faq = \"from-file.toml\"\n",
+    )
+    .unwrap();
+    // (PROLOBOT_FAQ in the environment, arguments, the file `check` reads)
+    let cases: [(Option<&str>, &[&str], &str); 4] = [
+        (None, &["check"], "from-dotenv.toml"),
+        (Some("other.toml"), &["check"], "other.toml"),
+        (Some("from-env.toml"), &["check"], "from-env.toml"),
+        (
+            Some("from-env.toml"),
+            &["--faq", "other.toml", "check"],
+            "other.toml",
+        ),
+    ];
+    for (env, args, checked) in cases {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_prolobot"));
+        command.args(args).current_dir(dir.path()).env_clear();
+        if let Some(path) = env {
+            command.env("PROLOBOT_FAQ", path);
+        }
+        let out = command.output().unwrap();
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains(checked), "{env:?} {args:?}: {stdout}");
+        assert_eq!(
+            out.status.success(),
+            checked == "other.toml",
+            "{env:?} {args:?}: {stdout}"
+        );
+    }
+}
+
 #[test]
 fn a_missing_faq_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
