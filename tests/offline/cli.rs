@@ -12,10 +12,21 @@ fn shipped_faq_path() -> PathBuf {
 }
 
 fn prolobot(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    prolobot_with_env(dir, &[], args, stdin)
+}
+
+/// Like [`prolobot`], with these environment variables set.
+fn prolobot_with_env(
+    dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_prolobot"))
         .args(args)
         .current_dir(dir)
         .env_clear()
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -219,13 +230,9 @@ fn explain_shows_the_working() {
 #[test]
 fn the_faq_path_comes_from_the_environment_too() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_prolobot"))
-        .args(["check"])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PROLOBOT_FAQ", shipped_faq_path())
-        .output()
-        .unwrap();
+    let faq = shipped_faq_path();
+    let env = [("PROLOBOT_FAQ", faq.to_str().unwrap())];
+    let out = prolobot_with_env(dir.path(), &env, &["check"], None);
     assert!(out.status.success(), "{}", text(&out.stdout));
 }
 
@@ -310,12 +317,8 @@ fn the_faq_flag_wins_over_the_environment_which_wins_over_the_files() {
         ),
     ];
     for (env, args, checked) in cases {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_prolobot"));
-        command.args(args).current_dir(dir.path()).env_clear();
-        if let Some(path) = env {
-            command.env("PROLOBOT_FAQ", path);
-        }
-        let out = command.output().unwrap();
+        let env: Vec<(&str, &str)> = env.map(|path| ("PROLOBOT_FAQ", path)).into_iter().collect();
+        let out = prolobot_with_env(dir.path(), &env, args, None);
         let stdout = text(&out.stdout);
         assert!(stdout.contains(checked), "{env:?} {args:?}: {stdout}");
         assert_eq!(
