@@ -1,4 +1,4 @@
-//! Hot reload: watches the FAQ file and reloads it shortly after it stops changing.
+//! The watch task: watches the FAQ file and reloads it shortly after it stops changing.
 //!
 //! The watch is on the file's directory, not the file: editors often save by writing a new file
 //! and renaming it over the old one, which a watch on the old file would miss. Events are
