@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use prolobot::config::Config;
+use prolobot::config::{Config, Setting, SETTINGS_FILE};
 use prolobot::discord::KnowledgeBase;
 use prolobot::report;
 use prolobot::store::{ReportQuery, Store};
@@ -28,9 +27,9 @@ macro_rules! out {
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
-    /// The FAQ file.
-    #[arg(long, global = true, env = "PROLOBOT_FAQ", default_value = "faq.toml")]
-    faq: PathBuf,
+    /// The FAQ file (the help shown is set in `command()`, from the settings table).
+    #[arg(long, global = true, value_name = "PATH")]
+    faq: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -91,21 +90,33 @@ const REPORT_CHARS: usize = 1_000_000;
 
 /// Runs the command line; `Err` is printed once by `main`.
 pub fn run() -> Result<ExitCode> {
-    let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    // `--faq` given on the command line wins over the settings; its default does not.
-    let faq_flag =
-        (matches.value_source("faq") == Some(ValueSource::CommandLine)).then_some(&cli.faq);
-    match cli.command {
-        Command::Check { path } => check(path.as_deref().unwrap_or(&cli.faq)),
-        Command::Ask { question } => ask(&cli.faq, &question.join(" ")),
-        Command::Chat => chat(&cli.faq),
-        Command::Match => match_lines(&cli.faq),
-        Command::Eval { file, min_accuracy } => eval(&cli.faq, &file, min_accuracy),
-        Command::Explain { question } => explain(&cli.faq, &question.join(" ")),
-        Command::Run => run_bot(faq_flag.cloned()),
-        Command::Report { since_days, export } => report(since_days, export),
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|error| error.exit());
+    // The settings are read once, for every command; `--faq` goes on top of them.
+    let mut config = Config::load()?;
+    if let Some(path) = cli.faq {
+        config.faq_path = path;
     }
+    let faq = config.faq_path.as_path();
+    match cli.command {
+        Command::Check { path } => check(path.as_deref().unwrap_or(faq)),
+        Command::Ask { question } => ask(faq, &question.join(" ")),
+        Command::Chat => chat(faq),
+        Command::Match => match_lines(faq),
+        Command::Eval { file, min_accuracy } => eval(faq, &file, min_accuracy),
+        Command::Explain { question } => explain(faq, &question.join(" ")),
+        Command::Run => run_bot(config),
+        Command::Report { since_days, export } => report(&config, since_days, export),
+    }
+}
+
+/// The command line, with `--faq`'s help naming the setting it replaces and its default.
+fn command() -> clap::Command {
+    let default = Setting::default_of("PROLOBOT_FAQ").unwrap_or_default();
+    Cli::command().mut_arg("faq", |arg| {
+        arg.help(format!(
+            "The FAQ file, instead of the PROLOBOT_FAQ setting (environment, .env or {SETTINGS_FILE}) [default: {default}]"
+        ))
+    })
 }
 
 /// The FAQ at `path`, indexed; its warnings go to stderr.
@@ -246,12 +257,8 @@ fn explain(path: &Path, question: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_bot(faq_flag: Option<PathBuf>) -> Result<ExitCode> {
-    let mut config = Config::load()?;
+fn run_bot(config: Config) -> Result<ExitCode> {
     config.require_token()?;
-    if let Some(path) = faq_flag {
-        config.faq_path = path;
-    }
     init_tracing(&config.log_filter)?;
     let (knowledge, warnings) = KnowledgeBase::load(&config.faq_path).with_context(|| {
         "refusing to start with an invalid FAQ; fix it and run `prolobot check`"
@@ -332,8 +339,7 @@ async fn shutdown_signal() {
     }
 }
 
-fn report(since_days: Option<u32>, export: Option<Export>) -> Result<ExitCode> {
-    let config = Config::load()?;
+fn report(config: &Config, since_days: Option<u32>, export: Option<Export>) -> Result<ExitCode> {
     let since = since_days.map_or(0, |days| {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

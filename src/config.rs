@@ -1,5 +1,8 @@
 //! Configuration: every setting the bot reads, parsed once into a typed [`Config`].
 //!
+//! [`SETTINGS`] is the one table of settings: their names and defaults. Every command loads the
+//! configuration once, through [`Config::load`]; command-line flags (`--faq`) go on top of it.
+//!
 //! [`Config::from_lookup`] is the pure parser (a function from variable name to value in, a
 //! `Config` or the first bad variable out). [`Config::load`] is the thin loader around it: the
 //! process environment wins over a `.env` file in the current directory, which wins over an
@@ -14,33 +17,53 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Default per-user cooldown between replies, in seconds.
-pub const DEFAULT_COOLDOWN_SECS: u64 = 10;
-/// Default window within which the same answer is not repeated in a channel, in seconds.
-pub const DEFAULT_REPEAT_WINDOW_SECS: u64 = 300;
-/// Default tracing filter when `RUST_LOG` is not set.
-pub const DEFAULT_LOG_FILTER: &str = "info,serenity=warn";
 /// The optional settings file, read from the current directory.
 pub const SETTINGS_FILE: &str = "prolobot.toml";
 
-/// Every variable the bot reads; `prolobot.toml` accepts the same names in lowercase.
-pub const VARIABLES: [&str; 16] = [
-    "DISCORD_TOKEN",
-    "DISCORD_PROXY_URL",
-    "PROLOBOT_FAQ",
-    "PROLOBOT_SUPPORT_CHANNELS",
-    "PROLOBOT_MODERATOR_ROLES",
-    "PROLOBOT_LOG_CHANNEL",
-    "PROLOBOT_ALERT_ROLE",
-    "PROLOBOT_GUILD_ID",
-    "PROLOBOT_COOLDOWN_SECS",
-    "PROLOBOT_REPEAT_WINDOW_SECS",
-    "PROLOBOT_DB",
-    "PROLOBOT_RECORD",
-    "PROLOBOT_RETENTION_DAYS",
-    "PROLOBOT_MESSAGE_CONTENT",
-    "PROLOBOT_SHARDS",
-    "RUST_LOG",
+/// One setting: the variable it is read from, and the value it has when that is unset or blank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The variable; `prolobot.toml` takes the same name in lowercase.
+    pub name: &'static str,
+    /// The value an unset setting has, as text; `None` when it then has none.
+    pub default: Option<&'static str>,
+}
+
+impl Setting {
+    /// The default of the setting called `name`; `None` for a setting without one (or no setting).
+    #[must_use]
+    pub fn default_of(name: &str) -> Option<&'static str> {
+        SETTINGS
+            .iter()
+            .find(|setting| setting.name == name)
+            .and_then(|setting| setting.default)
+    }
+}
+
+const fn setting(name: &'static str, default: Option<&'static str>) -> Setting {
+    Setting { name, default }
+}
+
+/// Every setting the bot reads, for every command, in `.env.example`'s order: the names the
+/// loader and `prolobot.toml` accept and their defaults, which `.env.example` shows (a test keeps
+/// it in sync).
+pub const SETTINGS: [Setting; 16] = [
+    setting("DISCORD_TOKEN", None),
+    setting("DISCORD_PROXY_URL", None),
+    setting("PROLOBOT_FAQ", Some("faq.toml")),
+    setting("PROLOBOT_SUPPORT_CHANNELS", None),
+    setting("PROLOBOT_MODERATOR_ROLES", None),
+    setting("PROLOBOT_LOG_CHANNEL", None),
+    setting("PROLOBOT_ALERT_ROLE", None),
+    setting("PROLOBOT_GUILD_ID", None),
+    setting("PROLOBOT_COOLDOWN_SECS", Some("10")),
+    setting("PROLOBOT_REPEAT_WINDOW_SECS", Some("300")),
+    setting("PROLOBOT_DB", Some("prolobot.db")),
+    setting("PROLOBOT_RECORD", Some("true")),
+    setting("PROLOBOT_RETENTION_DAYS", Some("90")),
+    setting("PROLOBOT_MESSAGE_CONTENT", Some("true")),
+    setting("PROLOBOT_SHARDS", None),
+    setting("RUST_LOG", Some("info,serenity=warn")),
 ];
 
 /// The bot token. Never printed: `Debug` and `Display` show `[redacted]`.
@@ -198,23 +221,29 @@ pub enum ConfigError {
 
 impl Config {
     /// Parses the settings from `get`, which returns a variable's value if it is set.
-    /// Empty or blank values count as unset.
+    /// Empty or blank values count as unset; unset settings take their default from [`SETTINGS`].
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |variable: &str| get(variable).filter(|value| !value.trim().is_empty());
+        let get = |name: &str| {
+            get(name)
+                .filter(|value| !value.trim().is_empty())
+                .or_else(|| Setting::default_of(name).map(str::to_owned))
+        };
+        // A setting with a default always has a value; one without reads as empty here.
+        let text = |name: &str| get(name).unwrap_or_default();
         Ok(Self {
             token: get("DISCORD_TOKEN").map(|token| Token::new(token.trim())),
             proxy_url: get("DISCORD_PROXY_URL")
                 .map(|url| parse_proxy(&url))
                 .transpose()?,
-            faq_path: get("PROLOBOT_FAQ").map_or_else(|| "faq.toml".into(), PathBuf::from),
-            support_channels: get("PROLOBOT_SUPPORT_CHANNELS")
-                .map(|v| parse_ids("PROLOBOT_SUPPORT_CHANNELS", &v))
-                .transpose()?
-                .unwrap_or_default(),
-            moderator_roles: get("PROLOBOT_MODERATOR_ROLES")
-                .map(|v| parse_ids("PROLOBOT_MODERATOR_ROLES", &v))
-                .transpose()?
-                .unwrap_or_default(),
+            faq_path: text("PROLOBOT_FAQ").into(),
+            support_channels: parse_ids(
+                "PROLOBOT_SUPPORT_CHANNELS",
+                &text("PROLOBOT_SUPPORT_CHANNELS"),
+            )?,
+            moderator_roles: parse_ids(
+                "PROLOBOT_MODERATOR_ROLES",
+                &text("PROLOBOT_MODERATOR_ROLES"),
+            )?,
             log_channel: get("PROLOBOT_LOG_CHANNEL")
                 .map(|v| parse_id("PROLOBOT_LOG_CHANNEL", &v))
                 .transpose()?,
@@ -224,33 +253,25 @@ impl Config {
             guild_id: get("PROLOBOT_GUILD_ID")
                 .map(|v| parse_id("PROLOBOT_GUILD_ID", &v))
                 .transpose()?,
-            cooldown: parse_secs(
-                "PROLOBOT_COOLDOWN_SECS",
-                get("PROLOBOT_COOLDOWN_SECS"),
-                DEFAULT_COOLDOWN_SECS,
-            )?,
+            cooldown: parse_secs("PROLOBOT_COOLDOWN_SECS", &text("PROLOBOT_COOLDOWN_SECS"))?,
             repeat_window: parse_secs(
                 "PROLOBOT_REPEAT_WINDOW_SECS",
-                get("PROLOBOT_REPEAT_WINDOW_SECS"),
-                DEFAULT_REPEAT_WINDOW_SECS,
+                &text("PROLOBOT_REPEAT_WINDOW_SECS"),
             )?,
-            db_path: get("PROLOBOT_DB").map_or_else(|| "prolobot.db".into(), PathBuf::from),
-            record: get("PROLOBOT_RECORD")
-                .map(|v| parse_bool("PROLOBOT_RECORD", &v))
-                .transpose()?
-                .unwrap_or(true),
-            retention_days: get("PROLOBOT_RETENTION_DAYS")
-                .map(|v| parse_days("PROLOBOT_RETENTION_DAYS", &v))
-                .transpose()?
-                .unwrap_or(crate::store::DEFAULT_RETENTION_DAYS),
-            message_content: get("PROLOBOT_MESSAGE_CONTENT")
-                .map(|v| parse_bool("PROLOBOT_MESSAGE_CONTENT", &v))
-                .transpose()?
-                .unwrap_or(true),
+            db_path: text("PROLOBOT_DB").into(),
+            record: parse_bool("PROLOBOT_RECORD", &text("PROLOBOT_RECORD"))?,
+            retention_days: parse_days(
+                "PROLOBOT_RETENTION_DAYS",
+                &text("PROLOBOT_RETENTION_DAYS"),
+            )?,
+            message_content: parse_bool(
+                "PROLOBOT_MESSAGE_CONTENT",
+                &text("PROLOBOT_MESSAGE_CONTENT"),
+            )?,
             shards: get("PROLOBOT_SHARDS")
                 .map(|v| parse_shards("PROLOBOT_SHARDS", &v))
                 .transpose()?,
-            log_filter: get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned()),
+            log_filter: text("RUST_LOG"),
         })
     }
 
@@ -307,19 +328,12 @@ fn parse_ids(variable: &'static str, value: &str) -> Result<Vec<u64>, ConfigErro
         .collect()
 }
 
-fn parse_secs(
-    variable: &'static str,
-    value: Option<String>,
-    default: u64,
-) -> Result<Duration, ConfigError> {
-    let Some(value) = value else {
-        return Ok(Duration::from_secs(default));
-    };
+fn parse_secs(variable: &'static str, value: &str) -> Result<Duration, ConfigError> {
     value
         .trim()
         .parse::<u64>()
         .map(Duration::from_secs)
-        .map_err(|_| invalid(variable, &value, "a whole number of seconds"))
+        .map_err(|_| invalid(variable, value, "a whole number of seconds"))
 }
 
 fn parse_days(variable: &'static str, value: &str) -> Result<u32, ConfigError> {
@@ -446,7 +460,8 @@ fn parse_settings(path: &Path, source: &str) -> Result<HashMap<String, String>, 
         .into_iter()
         .map(|(key, value)| {
             let variable = key.to_ascii_uppercase();
-            if !VARIABLES.contains(&variable.as_str()) || key != key.to_ascii_lowercase() {
+            let known = SETTINGS.iter().any(|setting| setting.name == variable);
+            if !known || key != key.to_ascii_lowercase() {
                 return Err(ConfigError::UnknownKey {
                     path: path.to_owned(),
                     key,
@@ -506,15 +521,12 @@ mod tests {
         assert_eq!(config.faq_path, PathBuf::from("faq.toml"));
         assert_eq!(config.db_path, PathBuf::from("prolobot.db"));
         assert!(config.support_channels.is_empty() && config.moderator_roles.is_empty());
-        assert_eq!(config.cooldown, Duration::from_secs(DEFAULT_COOLDOWN_SECS));
-        assert_eq!(
-            config.repeat_window,
-            Duration::from_secs(DEFAULT_REPEAT_WINDOW_SECS)
-        );
+        assert_eq!(config.cooldown, Duration::from_secs(10));
+        assert_eq!(config.repeat_window, Duration::from_mins(5));
         assert!(config.record);
         assert_eq!(config.retention_days, crate::store::DEFAULT_RETENTION_DAYS);
         assert!(config.message_content);
-        assert_eq!(config.log_filter, DEFAULT_LOG_FILTER);
+        assert_eq!(config.log_filter, "info,serenity=warn");
         assert_eq!((config.log_channel, config.guild_id), (None, None));
         assert_eq!(config.proxy_url, None);
         assert!(matches!(
@@ -698,14 +710,18 @@ mod tests {
     }
 
     #[test]
-    fn env_example_documents_every_variable_with_valid_defaults() {
+    fn env_example_documents_every_setting_with_its_default() {
         let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example"));
         let example = read_dotenv(path).expect(".env.example parses");
         let mut documented: Vec<&str> = example.keys().map(String::as_str).collect();
         documented.sort_unstable();
-        let mut known = VARIABLES.to_vec();
+        let mut known: Vec<&str> = SETTINGS.iter().map(|setting| setting.name).collect();
         known.sort_unstable();
         assert_eq!(documented, known);
+        for setting in SETTINGS {
+            let shown = example[setting.name].as_str();
+            assert_eq!(shown, setting.default.unwrap_or(""), "{}", setting.name);
+        }
         let config = Config::from_lookup(|key| example.get(key).cloned()).expect("valid");
         assert_eq!(config, parse(&[]).expect("defaults"));
     }

@@ -282,11 +282,9 @@ mod tests {
 
     #[test]
     fn each_kind_of_reply_gets_its_buttons() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
-        let faq = prolobot_core::Faq::load(path.as_ref())
-            .expect("shipped FAQ")
-            .faq;
-        let composer = prolobot_core::Composer::new(&faq);
+        let knowledge = crate::discord::fixture::knowledge();
+        let faq = knowledge.faq();
+        let composer = knowledge.composer();
         let (first, second) = (&faq.entries()[0], &faq.entries()[1]);
         let answer = composer.answer(first);
         let suggestions = composer.suggestions(&[first, second]);

@@ -6,7 +6,6 @@
 //! [`moderator_check`] runs on every use whatever a server admin set.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use serenity::all::{AutocompleteChoice, CreateAutocompleteResponse, GuildId};
 
@@ -15,9 +14,12 @@ use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
 use super::insights::Handled;
 use super::layout::code_block;
-use super::{outgoing, report_reload, Context, Data, Error};
+use super::{outgoing, reload, Data, Error};
 use crate::store::ReportQuery;
 use prolobot_core::{body_room, Entry, EntryRef, Knowledge, Reply};
+
+/// The poise context of a command.
+pub(crate) type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
@@ -121,17 +123,7 @@ async fn faq_moderator(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     let data = ctx.data();
-    let base = Arc::clone(&data.knowledge);
-    let outcome = tokio::task::spawn_blocking(move || base.reload()).await?;
-    let log_channel = data.config.log_channel;
-    let reply = report_reload(
-        ctx.http(),
-        log_channel,
-        &data.knowledge,
-        &outcome,
-        "/faqmod reload",
-    )
-    .await;
+    let reply = reload::now(ctx.http(), data.config.log_channel, &data.knowledge).await?;
     send(ctx, &reply, None, false).await
 }
 
@@ -284,12 +276,7 @@ fn clip(text: &str, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use prolobot_core::Faq;
-
-    fn shipped() -> Knowledge {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml");
-        Knowledge::new(Faq::load(path.as_ref()).expect("shipped FAQ").faq)
-    }
+    use crate::discord::fixture;
 
     fn first_choice(knowledge: &Knowledge, partial: &str) -> Option<String> {
         topic_choices(knowledge, partial)
@@ -299,7 +286,7 @@ mod tests {
 
     #[test]
     fn autocomplete_ranks_titles_typos_and_questions() {
-        let knowledge = shipped();
+        let knowledge = fixture::knowledge();
         // (typed, expected first choice)
         let cases = [
             ("cost", "cost-insurance"),
@@ -320,7 +307,7 @@ mod tests {
 
     #[test]
     fn autocomplete_lists_everything_for_nothing_and_nothing_for_noise() {
-        let knowledge = shipped();
+        let knowledge = fixture::knowledge();
         let all = topic_choices(&knowledge, "  ");
         assert_eq!(all.len(), knowledge.faq().entries().len().min(MAX_CHOICES));
         assert!(topic_choices(&knowledge, "zzqxv").is_empty());
@@ -328,7 +315,7 @@ mod tests {
 
     #[test]
     fn topic_accepts_ids_and_typed_titles() {
-        let knowledge = shipped();
+        let knowledge = fixture::knowledge();
         let id = |typed| find_topic(&knowledge, typed).map(|e| e.id.as_str());
         assert_eq!(id("aftercare"), Some("aftercare"));
         assert_eq!(id(" cost-insurance "), Some("cost-insurance"));

@@ -1,9 +1,17 @@
 //! The Discord adapter: a thin serenity/poise layer over the core.
 //!
-//! It owns the connection (client, intents, sharding, shutdown), the live FAQ and its hot
-//! reload, message and button handling, slash commands, flood control and the insight store's
-//! use. What the bot says always comes from the [`Composer`](prolobot_core::Composer); this module only decides whether
-//! and where to send it.
+//! What the bot says always comes from the [`Composer`](prolobot_core::Composer); the adapter
+//! only decides whether and where to send it. One module a job:
+//! - `client`: intents, the framework, [`build_client`], the start-up work and the [`Data`]
+//!   every handler shares; events are routed from there.
+//! - `messages`: questions in messages (support channels, mentions, DMs) and whether to reply;
+//!   `clicks`: button clicks, with `buttons` (custom ids and button rows); `commands`: `/faq`
+//!   and `/faqmod`.
+//! - `reload`: the live FAQ ([`KnowledgeBase`]), the watch on its file and the reload report.
+//! - `error`: the adapter's [`Error`] and how framework errors are answered.
+//! - Helpers: `access` (who is a moderator), `alerts` (safety alerts), `insights` (the store
+//!   off the runtime), `layout` (code blocks), `limits` (flood control), `outgoing` (replies as
+//!   Discord messages, never pinging), `threads` (threads of support channels).
 //!
 //! [`build_client`] takes its `Http` from outside, so tests point it at a loopback fake Discord;
 //! [`run`] builds the production `Http` from the token (and `DISCORD_PROXY_URL`) and runs until
@@ -12,198 +20,31 @@
 mod access;
 mod alerts;
 mod buttons;
+mod clicks;
+mod client;
 mod commands;
-mod events;
+mod error;
+#[cfg(test)]
+mod fixture;
 mod insights;
-pub mod knowledge;
 mod layout;
 mod limits;
+mod messages;
 mod outgoing;
+mod reload;
 mod threads;
-mod watch;
 
 use std::future::Future;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use serenity::all::{Client, ClientBuilder, GatewayIntents, GuildId, Http, HttpBuilder};
-use tokio::task::JoinHandle;
-
-use crate::config::{Config, ConfigError, Token};
-use crate::store::{Store, StoreError};
-use insights::Insights;
-pub use knowledge::{KnowledgeBase, ReloadSummary};
-use layout::code_block;
-use limits::Limits;
-use prolobot_core::{body_room, LoadError, Reply};
-
-/// The poise context of a command.
-pub(crate) type Context<'a> = poise::Context<'a, Data, Error>;
-
-/// The gateway intents the bot needs: guild and direct messages, and their content unless
-/// `message_content` is off. Message Content is privileged (enabled in the Developer Portal);
-/// without it Discord still sends the text of DMs and of messages that mention the bot, so
-/// mentions, DMs and slash commands keep working, but support channels are not auto-answered.
-#[must_use]
-pub fn intents(message_content: bool) -> GatewayIntents {
-    let messages = GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
-    if message_content {
-        messages | GatewayIntents::MESSAGE_CONTENT
-    } else {
-        messages
-    }
-}
-
-/// Errors of the Discord adapter. None of them ever contains the token.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// A setting is missing or invalid (the token, for `run`).
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// Discord answered 401 to the first request, or closed the gateway with 4004.
-    #[error("Discord rejected the token (401 Unauthorized). Copy it again from the Developer Portal (Bot -> Reset Token; resetting makes the old one stop working) into DISCORD_TOKEN.")]
-    TokenRejected,
-    /// Discord closed the gateway with 4014: the Message Content intent is not enabled.
-    #[error("Discord refused the Message Content intent (close code 4014). Enable it in the Developer Portal (your application -> Bot -> Privileged Gateway Intents -> Message Content Intent), or set PROLOBOT_MESSAGE_CONTENT=false to answer only mentions, DMs and slash commands.")]
-    IntentRefused,
-    /// A Discord request or the gateway failed (boxed: serenity's error is large).
-    #[error("Discord request failed")]
-    Discord(#[source] Box<serenity::Error>),
-    /// The insight store failed.
-    #[error("the insights database failed")]
-    Store(#[from] StoreError),
-    /// The FAQ file cannot be watched for changes.
-    #[error("cannot watch {} for changes", path.display())]
-    Watch {
-        /// The FAQ file.
-        path: PathBuf,
-        /// Why.
-        source: notify::Error,
-    },
-    /// A background task panicked or was cancelled.
-    #[error("a background task failed")]
-    Task(#[from] tokio::task::JoinError),
-}
-
-impl From<serenity::Error> for Error {
-    fn from(error: serenity::Error) -> Self {
-        Self::Discord(Box::new(error))
-    }
-}
-
-/// An error and its sources, as one line: `outer: inner: innermost`.
-pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
-}
-
-/// Most replies to messages in flight at once. Each holds an HTTP/1.1 connection (a file
-/// descriptor and its buffers) while it waits, for Discord or for a rate limit. Without a bound,
-/// a burst of 1,000 questions opened hundreds and, under the common limit of 1,024 descriptors,
-/// lost replies. This is far more than Discord's 50 requests a second need, and a channel held
-/// back by its own rate limit would need this many replies queued to hold up the others.
-const MAX_REPLIES_IN_FLIGHT: usize = 64;
-
-/// Everything the handlers share.
-pub struct Data {
-    config: Config,
-    knowledge: Arc<KnowledgeBase>,
-    insights: Insights,
-    limits: Mutex<Limits>,
-    alerts: Mutex<alerts::AlertLimiter>,
-    replies_in_flight: tokio::sync::Semaphore,
-    thread_parents: threads::ThreadParents,
-    _watcher: Option<watch::FaqWatcher>,
-    _pruning: AbortOnDrop,
-}
-
-/// Stops a background task when the bot's data is dropped.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Builds the bot's client on `http` (the caller chooses where REST calls go). Commands are
-/// registered, the FAQ watch and the daily pruning start, once the gateway is ready.
-pub async fn build_client(
-    config: Config,
-    http: Http,
-    knowledge: KnowledgeBase,
-    store: Store,
-) -> Result<Client, Error> {
-    // The client already holds the token in its `Http`; the handlers never need it.
-    let config = Config {
-        token: None,
-        ..config
-    };
-    let knowledge = Arc::new(knowledge);
-    let insights = Insights::new(store, config.record, config.retention_days);
-    let gateway_intents = intents(config.message_content);
-    let framework = poise::Framework::builder()
-        .options(framework_options())
-        // No owner-only commands, so no `GET /oauth2/applications/@me` at start-up.
-        .initialize_owners(false)
-        .setup(move |ctx, _ready, framework| {
-            Box::pin(setup(ctx, framework, config, knowledge, insights))
-        })
-        .build();
-    Ok(ClientBuilder::new_with_http(http, gateway_intents)
-        .framework(framework)
-        .await?)
-}
-
-/// Runs once the gateway is ready: starts the FAQ watch (before registering the commands, so
-/// that whoever waits for the registration knows edits are seen), registers the commands,
-/// starts the daily pruning, and hands the handlers their data.
-async fn setup(
-    ctx: &serenity::all::Context,
-    framework: &poise::Framework<Data, Error>,
-    config: Config,
-    knowledge: Arc<KnowledgeBase>,
-    insights: Insights,
-) -> Result<Data, Error> {
-    let watcher = watch::spawn(
-        Arc::clone(&knowledge),
-        Arc::clone(&ctx.http),
-        config.log_channel,
-    )
-    .inspect_err(|error| tracing::warn!(error = %chain(error), "hot reload is off"))
-    .ok();
-    register(ctx, &framework.options().commands, config.guild_id).await?;
-    let pruning = AbortOnDrop(insights.spawn_pruning());
-    if let (Some(role), Some(channel)) = (config.alert_role, config.log_channel) {
-        tracing::info!(
-            role,
-            channel,
-            "safety alerts on: they ping the alert role in the log channel"
-        );
-    } else {
-        tracing::warn!(
-            "safety alerts are off: set PROLOBOT_ALERT_ROLE and PROLOBOT_LOG_CHANNEL to alert moderators"
-        );
-    }
-    tracing::info!("ready");
-    Ok(Data {
-        limits: Mutex::new(Limits::new(config.cooldown, config.repeat_window)),
-        alerts: Mutex::new(alerts::AlertLimiter::default()),
-        replies_in_flight: tokio::sync::Semaphore::new(MAX_REPLIES_IN_FLIGHT),
-        thread_parents: threads::ThreadParents::default(),
-        config,
-        knowledge,
-        insights,
-        _watcher: watcher,
-        _pruning: pruning,
-    })
-}
+use crate::config::Config;
+use crate::store::Store;
+use client::production_http;
+pub use client::{build_client, intents, Data};
+pub(crate) use error::chain;
+use error::user_fixable;
+pub use error::Error;
+pub use reload::{KnowledgeBase, ReloadSummary};
 
 /// Connects with the configured token (through `DISCORD_PROXY_URL` if set), checks the token,
 /// and runs the bot (autosharded, or the configured shard range) until `shutdown` completes.
@@ -234,180 +75,4 @@ pub async fn run(
     };
     stopper.abort();
     result.map_err(user_fixable)
-}
-
-/// The production `Http`. Behind a proxy (e.g. twilight-http-proxy, or a test fake) the proxy
-/// owns rate limiting, and serenity's own ratelimiter must be off: it would ignore the proxy.
-fn production_http(token: &Token, proxy: Option<&str>) -> Http {
-    let builder = HttpBuilder::new(token.expose());
-    match proxy {
-        Some(url) => builder.proxy(url).ratelimiter_disabled(true).build(),
-        None => builder.build(),
-    }
-}
-
-/// The errors a user can fix named as such: a rejected token (401 or gateway close 4004) and a
-/// refused Message Content intent (4014); anything else as is.
-fn user_fixable(error: serenity::Error) -> Error {
-    match &error {
-        serenity::Error::Http(http) if http.status_code().is_some_and(|s| s.as_u16() == 401) => {
-            Error::TokenRejected
-        }
-        serenity::Error::Gateway(serenity::all::GatewayError::InvalidAuthentication) => {
-            Error::TokenRejected
-        }
-        serenity::Error::Gateway(serenity::all::GatewayError::DisallowedGatewayIntents) => {
-            Error::IntentRefused
-        }
-        _ => Error::from(error),
-    }
-}
-
-async fn register(
-    ctx: &serenity::all::Context,
-    commands: &[poise::Command<Data, Error>],
-    guild: Option<u64>,
-) -> Result<(), Error> {
-    if let Some(guild) = guild {
-        poise::builtins::register_in_guild(ctx, commands, GuildId::new(guild)).await?;
-        tracing::info!(guild, "slash commands registered in one server");
-    } else {
-        poise::builtins::register_globally(ctx, commands).await?;
-        tracing::info!("slash commands registered globally (may take a while to show up)");
-    }
-    Ok(())
-}
-
-fn framework_options() -> poise::FrameworkOptions<Data, Error> {
-    poise::FrameworkOptions {
-        commands: commands::all(),
-        on_error,
-        event_handler,
-        allowed_mentions: Some(outgoing::no_pings()),
-        prefix_options: poise::PrefixFrameworkOptions {
-            // Mentions are questions here, not command prefixes.
-            mention_as_prefix: false,
-            ..Default::default()
-        },
-        initialize_owners: false,
-        ..Default::default()
-    }
-}
-
-fn event_handler<'a>(
-    framework: poise::FrameworkContext<'a, Data, Error>,
-    event: &'a serenity::all::FullEvent,
-) -> poise::BoxFuture<'a, Result<(), Error>> {
-    Box::pin(events::handle(framework, event))
-}
-
-/// Logs every framework error and answers the user, when there is one, with a polite reply
-/// from the composer.
-fn on_error(error: poise::FrameworkError<'_, Data, Error>) -> poise::BoxFuture<'_, ()> {
-    Box::pin(async move {
-        let apology = match &error {
-            poise::FrameworkError::Command { error, ctx, .. } => {
-                let command: &str = &ctx.command().qualified_name;
-                tracing::error!(command, error = %chain(error), "command failed");
-                "something went wrong while answering. Please try again in a moment."
-            }
-            poise::FrameworkError::CommandCheckFailed { error, ctx, .. } => {
-                if let Some(error) = error {
-                    tracing::error!(error = %chain(error), "moderator check failed");
-                }
-                let command: &str = &ctx.command().qualified_name;
-                tracing::info!(command, "refused a moderator command to a non-moderator");
-                "this command is only for moderators."
-            }
-            poise::FrameworkError::GuildOnly { .. } => "this command only works in a server.",
-            poise::FrameworkError::EventHandler { error, event, .. } => {
-                tracing::warn!(event = event.snake_case_name(), error = %chain(error), "event handling failed");
-                return;
-            }
-            poise::FrameworkError::Setup { error, .. } => {
-                tracing::error!(error = %chain(error), "start-up failed: the bot cannot answer until restarted");
-                return;
-            }
-            other => {
-                // Some of these quote the user's input: details at debug level only.
-                tracing::warn!("a command could not run");
-                tracing::debug!(error = %other, "framework error");
-                "I couldn't run that command."
-            }
-        };
-        let Some(ctx) = error.ctx() else { return };
-        let knowledge = ctx.data().knowledge.current();
-        let reply = knowledge.composer().error(apology);
-        if let Err(error) = ctx.send(outgoing::command(&reply, Vec::new(), true)).await {
-            tracing::warn!(%error, "could not send the error reply");
-        }
-    })
-}
-
-/// Logs a reload's result, posts it to the log channel, and returns it for a command response.
-pub(crate) async fn report_reload(
-    http: &Http,
-    log_channel: Option<u64>,
-    knowledge: &KnowledgeBase,
-    outcome: &Result<ReloadSummary, LoadError>,
-    cause: &'static str,
-) -> Reply {
-    let current = knowledge.current();
-    let composer = current.composer();
-    let room = body_room(&current.faq().texts().disclaimer);
-    let reply = match outcome {
-        Ok(summary) => {
-            tracing::info!(
-                cause,
-                entries = summary.entries,
-                warnings = summary.warnings.len(),
-                "FAQ reloaded"
-            );
-            let mut text = summary.to_string();
-            if !summary.warnings.is_empty() {
-                let headline = text.chars().count() + 1;
-                text = format!(
-                    "{text}\n{}",
-                    code_block(&summary.warnings.join("\n"), room - headline)
-                );
-            }
-            composer.notice(&text)
-        }
-        Err(error) => {
-            tracing::warn!(
-                cause,
-                "FAQ reload failed; the last good version keeps serving:\n{error}"
-            );
-            let headline = "FAQ reload failed; the last good version keeps serving.";
-            let block = code_block(&error.to_string(), room - headline.chars().count() - 1);
-            composer.notice(&format!("{headline}\n{block}"))
-        }
-    };
-    outgoing::post_to_log(http, log_channel, &reply).await;
-    reply
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_401_is_a_rejected_token_and_says_nothing_secret() {
-        let shown = Error::TokenRejected.to_string();
-        assert!(
-            shown.contains("401") && shown.contains("Reset Token"),
-            "{shown}"
-        );
-        let other = user_fixable(serenity::Error::Other("boom"));
-        assert!(matches!(other, Error::Discord(_)));
-    }
-
-    #[test]
-    fn chains_show_every_source() {
-        let error = Error::Store(StoreError::InvalidConfidence(2.0));
-        assert_eq!(
-            chain(&error),
-            "the insights database failed: confidence must be between 0 and 1, got 2"
-        );
-    }
 }

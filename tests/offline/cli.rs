@@ -5,16 +5,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use crate::data_path;
+use crate::eval::{report_for, MISSED_CASE};
 
 fn shipped_faq_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq.toml")
 }
 
 fn prolobot(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    prolobot_with_env(dir, &[], args, stdin)
+}
+
+/// Like [`prolobot`], with these environment variables set.
+fn prolobot_with_env(
+    dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_prolobot"))
         .args(args)
         .current_dir(dir)
         .env_clear()
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -218,14 +230,103 @@ fn explain_shows_the_working() {
 #[test]
 fn the_faq_path_comes_from_the_environment_too() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_prolobot"))
-        .args(["check"])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PROLOBOT_FAQ", shipped_faq_path())
-        .output()
-        .unwrap();
+    let faq = shipped_faq_path();
+    let env = [("PROLOBOT_FAQ", faq.to_str().unwrap())];
+    let out = prolobot_with_env(dir.path(), &env, &["check"], None);
     assert!(out.status.success(), "{}", text(&out.stdout));
+}
+
+/// A temporary directory holding the fixture FAQ as `other.toml` (not the default `faq.toml`,
+/// so a command that ignored the settings would find no FAQ) and a labelled case for `eval`.
+fn dir_with_fixture_faq() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(data_path("fixture-faq.toml"), dir.path().join("other.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("cases.toml"),
+        "[[case]]\nq = \"how much does it cost\"\nexpect = \"cost-insurance\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// The fixture FAQ's answer to "how much does it cost".
+const FIXTURE_COST_ANSWER: &str =
+    "Prices vary by clinic; insurers usually class it as experimental.";
+
+#[test]
+fn every_command_reads_the_faq_path_from_dotenv_and_the_settings_file() {
+    let settings = [
+        (".env", "PROLOBOT_FAQ=other.toml\n"),
+        ("prolobot.toml", "prolobot_faq = \"other.toml\"\n"),
+    ];
+    // (arguments, stdin, what stdout shows when the fixture FAQ was read)
+    let commands: [(&[&str], Option<&str>, &str); 6] = [
+        (&["check"], None, "other.toml: ok (4 entries"),
+        (&["ask", "how much does it cost"], None, FIXTURE_COST_ANSWER),
+        (
+            &["chat"],
+            Some("how much does it cost\n"),
+            FIXTURE_COST_ANSWER,
+        ),
+        (
+            &["match"],
+            Some("how much does it cost\n"),
+            "\"id\":\"cost-insurance\"",
+        ),
+        (&["eval", "cases.toml"], None, "cost-insurance"),
+        (
+            &["explain", "how much does it cost"],
+            None,
+            "cost-insurance",
+        ),
+    ];
+    for (file, line) in settings {
+        let dir = dir_with_fixture_faq();
+        std::fs::write(dir.path().join(file), line).unwrap();
+        for (args, stdin, shows) in commands {
+            let out = prolobot(dir.path(), args, stdin);
+            let stdout = text(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{file}: {args:?}: {stdout}{}",
+                text(&out.stderr)
+            );
+            assert!(stdout.contains(shows), "{file}: {args:?}: {stdout}");
+        }
+    }
+}
+
+#[test]
+fn the_faq_flag_wins_over_the_environment_which_wins_over_the_files() {
+    let dir = dir_with_fixture_faq();
+    std::fs::write(dir.path().join(".env"), "PROLOBOT_FAQ=from-dotenv.toml\n").unwrap();
+    std::fs::write(
+        dir.path().join("prolobot.toml"),
+        "prolobot_faq = \"from-file.toml\"\n",
+    )
+    .unwrap();
+    // (PROLOBOT_FAQ in the environment, arguments, the file `check` reads)
+    let cases: [(Option<&str>, &[&str], &str); 4] = [
+        (None, &["check"], "from-dotenv.toml"),
+        (Some("other.toml"), &["check"], "other.toml"),
+        (Some("from-env.toml"), &["check"], "from-env.toml"),
+        (
+            Some("from-env.toml"),
+            &["--faq", "other.toml", "check"],
+            "other.toml",
+        ),
+    ];
+    for (env, args, checked) in cases {
+        let env: Vec<(&str, &str)> = env.map(|path| ("PROLOBOT_FAQ", path)).into_iter().collect();
+        let out = prolobot_with_env(dir.path(), &env, args, None);
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains(checked), "{env:?} {args:?}: {stdout}");
+        assert_eq!(
+            out.status.success(),
+            checked == "other.toml",
+            "{env:?} {args:?}: {stdout}"
+        );
+    }
 }
 
 #[test]
@@ -240,58 +341,28 @@ fn a_missing_faq_is_a_clear_error() {
     );
 }
 
+/// A smoke test of the command: it prints the API's report and exits as `--min-accuracy` says
+/// (the numbers themselves are tested in `eval.rs`).
 #[test]
-fn eval_fails_below_the_minimum_accuracy() {
+fn eval_prints_the_report_and_fails_below_the_minimum_accuracy() {
     let dir = tempfile::tempdir().unwrap();
     let cases = dir.path().join("cases.toml");
-    std::fs::write(
-        &cases,
-        "[[case]]\nq = \"asdf qwerty\"\nexpect = \"cost-insurance\"\n",
-    )
-    .unwrap();
-    let out = with_shipped_faq(
-        &["eval", cases.to_str().unwrap(), "--min-accuracy", "0.5"],
-        None,
-    );
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stdout).contains("overall accuracy: 0/1"),
-        "{}",
-        text(&out.stdout)
-    );
-}
-
-/// The dev set's targets (issue 3), as a regression suite for FAQ and matcher edits.
-#[test]
-fn dev_set_targets_hold() {
-    let cases = data_path("eval/questions.toml");
-    let out = with_shipped_faq(&["eval", cases.to_str().unwrap()], None);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let report = text(&out.stdout);
-    println!("{report}");
-    let fraction = |label: &str| -> (usize, usize) {
-        let line = report
-            .lines()
-            .find(|l| l.starts_with(label))
-            .unwrap_or_else(|| panic!("no {label} line"));
-        let numbers = line[label.len()..].trim_start_matches(':').trim();
-        let fraction = numbers.split_whitespace().next().unwrap();
-        let (right, total) = fraction.split_once('/').unwrap();
-        (right.parse().unwrap(), total.parse().unwrap())
-    };
-    let (right, total) = fraction("FAQ questions answered with the right entry");
-    assert!(
-        right as f64 >= 0.95 * total as f64,
-        "FAQ accuracy {right}/{total} < 95%\n{report}"
-    );
-    let (flagged, emergencies) = fraction("emergency recall");
-    assert_eq!(flagged, emergencies, "every emergency flagged");
-    assert_eq!(fraction("false emergencies").0, 0, "no false emergency");
-    let (answered, off_topic) = fraction("off-topic questions answered");
-    assert!(
-        answered as f64 <= 0.10 * off_topic as f64,
-        "off-topic answered {answered}/{off_topic} > 10%"
-    );
+    std::fs::write(&cases, MISSED_CASE).unwrap();
+    let cases = cases.to_str().unwrap();
+    let expected = format!("{}\n", report_for(MISSED_CASE));
+    // (extra arguments, exit code)
+    let runs: [(&[&str], i32); 2] = [(&["--min-accuracy", "0.5"], 1), (&[], 0)];
+    for (extra, code) in runs {
+        let args: Vec<&str> = ["eval", cases].iter().chain(extra).copied().collect();
+        let out = with_shipped_faq(&args, None);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{extra:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), expected, "{extra:?}");
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod content;
+mod eval;
 #[path = "../common/hostile.rs"]
 mod hostile;
 #[path = "../common/lcg.rs"]

@@ -136,11 +136,7 @@ fn parse(path: &Path, source: &str) -> Result<Loaded, LoadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn shipped() -> String {
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/faq.toml"))
-            .expect("the shipped faq.toml")
-    }
+    use crate::discord::fixture::FAQ;
 
     fn base_with(source: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -151,12 +147,12 @@ mod tests {
 
     #[test]
     fn a_valid_edit_is_swapped_in_and_an_invalid_one_keeps_the_last_good_faq() {
-        let (_dir, path) = base_with(&shipped());
+        let (_dir, path) = base_with(FAQ);
         let (base, _) = KnowledgeBase::load(&path).expect("load");
         let before = base.current();
         let entries = before.faq().entries().len();
 
-        let source = shipped();
+        let source = FAQ;
         let first_entry = source.find("\n[[entry]]").expect("an entry");
         let (head, tail) = source.split_at(first_entry);
         let renamed = format!(
@@ -185,17 +181,17 @@ mod tests {
 
     #[test]
     fn reload_if_changed_skips_an_unchanged_file() {
-        let (_dir, path) = base_with(&shipped());
+        let (_dir, path) = base_with(FAQ);
         let (base, _) = KnowledgeBase::load(&path).expect("load");
         assert_eq!(base.reload_if_changed().expect("unchanged"), None);
-        std::fs::write(&path, shipped() + "\n# a comment\n").expect("edit");
+        std::fs::write(&path, format!("{FAQ}\n# a comment\n")).expect("edit");
         assert!(base.reload_if_changed().expect("changed").is_some());
         assert_eq!(base.reload_if_changed().expect("unchanged again"), None);
     }
 
     #[test]
     fn a_missing_file_is_a_read_error_and_changes_nothing() {
-        let (dir, path) = base_with(&shipped());
+        let (dir, path) = base_with(FAQ);
         let (base, _) = KnowledgeBase::load(&path).expect("load");
         drop(dir);
         assert!(matches!(base.reload(), Err(LoadError::Read { .. })));

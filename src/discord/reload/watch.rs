@@ -1,4 +1,4 @@
-//! Hot reload: watches the FAQ file and reloads it shortly after it stops changing.
+//! The watch task: watches the FAQ file and reloads it shortly after it stops changing.
 //!
 //! The watch is on the file's directory, not the file: editors often save by writing a new file
 //! and renaming it over the old one, which a watch on the old file would miss. Events are
@@ -14,19 +14,19 @@ use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use serenity::all::Http;
 use tokio::sync::mpsc;
 
-use super::knowledge::KnowledgeBase;
-use super::Error;
+use super::{report, KnowledgeBase};
+use crate::discord::Error;
 
 /// How long the file must stay quiet before it is reloaded.
 pub(crate) const DEBOUNCE: Duration = Duration::from_millis(500);
 
 /// A running watch; dropping it stops watching and ends the reload task.
-pub(crate) struct FaqWatcher {
+pub(in crate::discord) struct FaqWatcher {
     _watcher: RecommendedWatcher,
 }
 
 /// Starts watching `knowledge`'s file; results go to the log and to `log_channel`.
-pub(crate) fn spawn(
+pub(in crate::discord) fn spawn(
     knowledge: Arc<KnowledgeBase>,
     http: Arc<Http>,
     log_channel: Option<u64>,
@@ -88,7 +88,7 @@ async fn reload_on_change(
         match result.map(Result::transpose) {
             Ok(None) => tracing::debug!("FAQ file event without a change"),
             Ok(Some(outcome)) => {
-                super::report_reload(&http, log_channel, &knowledge, &outcome, "file change").await;
+                report::report(&http, log_channel, &knowledge, &outcome, "file change").await;
             }
             Err(error) => tracing::error!(%error, "the FAQ reload task failed"),
         }

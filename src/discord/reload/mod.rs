@@ -1,0 +1,31 @@
+//! Hot reload: the live FAQ ([`KnowledgeBase`]), the task that watches its file and reloads it,
+//! `/faqmod reload`'s reload on demand, and the report of every reload's result.
+//!
+//! Whatever starts a reload, the file is read and validated off the async runtime, a valid
+//! version is swapped in atomically, an invalid one never replaces the last good version, and
+//! the result goes to the log, to the log channel and, for the command, back to the moderator.
+
+mod knowledge;
+mod report;
+mod watch;
+
+use std::sync::Arc;
+
+use serenity::all::Http;
+
+use super::Error;
+pub use knowledge::{KnowledgeBase, ReloadSummary};
+use prolobot_core::Reply;
+pub(super) use watch::{spawn as watch, FaqWatcher};
+
+/// Reloads the FAQ now (`/faqmod reload`) and reports the result; the report is also the
+/// command's response.
+pub(super) async fn now(
+    http: &Http,
+    log_channel: Option<u64>,
+    knowledge: &Arc<KnowledgeBase>,
+) -> Result<Reply, Error> {
+    let base = Arc::clone(knowledge);
+    let outcome = tokio::task::spawn_blocking(move || base.reload()).await?;
+    Ok(report::report(http, log_channel, knowledge, &outcome, "/faqmod reload").await)
+}
