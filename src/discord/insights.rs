@@ -41,13 +41,17 @@ impl Handled {
         channel_id: u64,
     ) -> Self {
         let faq = knowledge.faq();
-        let outcome = decision.outcome();
-        let entry_id = match decision {
-            Decision::Answer { entry, .. } => Some(faq.get(*entry).id.clone()),
-            Decision::Suggest { .. } | Decision::NoMatch { .. } => None,
-            Decision::Emergency { rules, .. } => {
-                rules.first().map(|&rule| faq.rule(rule).id.clone())
+        let (outcome, entry_id) = match decision {
+            // A service reply is recorded as an answer of its entry: the report then shows how
+            // often people ask the clinic's own questions, and votes work as on any answer.
+            Decision::Answer { entry, .. } | Decision::Service { entry, .. } => {
+                (Outcome::Answer, Some(faq.get(*entry).id.clone()))
             }
+            Decision::Suggest { .. } | Decision::NoMatch { .. } => (decision.outcome(), None),
+            Decision::Emergency { rules, .. } => (
+                Outcome::Emergency,
+                rules.first().map(|&rule| faq.rule(rule).id.clone()),
+            ),
         };
         let confidence = if decision.confidence().is_nan() {
             0.0

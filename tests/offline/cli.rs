@@ -94,7 +94,7 @@ fn check_accepts_the_shipped_faq() {
         text(&out.stderr)
     );
     assert!(
-        text(&out.stdout).contains("ok (16 entries"),
+        text(&out.stdout).contains("ok (18 entries"),
         "{}",
         text(&out.stdout)
     );

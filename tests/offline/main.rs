@@ -10,6 +10,7 @@ mod hostile;
 mod lcg;
 mod replies;
 mod robustness;
+mod routing;
 mod safety;
 mod stackfaq;
 mod validation;

@@ -72,7 +72,7 @@ pub use faq::{
     Thresholds, Tier, When, WordClass,
 };
 pub use knowledge::{Knowledge, Response};
-pub use matcher::{Candidate, Decision, Explanation, Outcome};
+pub use matcher::{Candidate, Decision, Explanation, Outcome, Service};
 pub use render::{body_room, DISCLAIMER_LIMIT, MESSAGE_LIMIT, SAFETY_NET_LIMIT};
 pub use reply::{Composer, Reply, ReplyKind, Suggestion};
 pub use text::{normalise, Analyzer};

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::faq::{Entry, Faq, RedFlagRule, Tier};
-use crate::matcher::Decision;
+use crate::matcher::{Decision, Service};
 use crate::render::{answer_body, fit_with_disclaimer};
 
 /// What a reply is, for adapters that present kinds differently (buttons, ephemerality).
@@ -94,6 +94,9 @@ impl<'f> Composer<'f> {
         let lead = line.as_deref();
         match decision {
             Decision::Answer { entry, .. } => self.answer_led(self.faq.get(*entry), lead),
+            Decision::Service { entry, service, .. } => {
+                self.service_led(self.faq.get(*entry), *service, lead)
+            }
             Decision::Suggest { entries, .. } => {
                 let suggested: Vec<&Entry> = entries.iter().map(|&e| self.faq.get(e)).collect();
                 self.suggestions_led(&suggested, lead)
@@ -118,6 +121,27 @@ impl<'f> Composer<'f> {
             lead,
             &answer_body(&entry.title, &entry.answer, &entry.sources),
         );
+        reply.entry_id = Some(entry.id.clone());
+        reply
+    }
+
+    /// A service answer: the clinic entry with the contact line, or the help entry with the
+    /// topic list.
+    fn service_led(&self, entry: &Entry, service: Service, lead: Option<&str>) -> Reply {
+        let mut body = answer_body(&entry.title, &entry.answer, &entry.sources);
+        match service {
+            Service::Clinic => {
+                if let Some(contact) = &self.faq.texts().contact {
+                    body.push_str("\n\n");
+                    body.push_str(contact.trim());
+                }
+            }
+            Service::Help => {
+                body.push_str("\n\n");
+                body.push_str(&self.topics());
+            }
+        }
+        let mut reply = self.finish_led(ReplyKind::Answer, lead, &body);
         reply.entry_id = Some(entry.id.clone());
         reply
     }
@@ -201,11 +225,15 @@ impl<'f> Composer<'f> {
     /// The list of topics, for `/faq list` and the no-match path.
     #[must_use]
     pub fn topic_list(&self) -> Reply {
+        self.finish(ReplyKind::Notice, &self.topics())
+    }
+
+    fn topics(&self) -> String {
         let mut body = String::from("**Topics I can answer** (use `/faq topic` or just ask):");
         for entry in self.faq.entries() {
             let _ = write!(body, "\n- {} (`{}`)", entry.title, entry.id);
         }
-        self.finish(ReplyKind::Notice, &body)
+        body
     }
 
     /// Informational text such as a reload result or an explanation.

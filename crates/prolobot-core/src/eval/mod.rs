@@ -125,7 +125,7 @@ impl EvalReport {
                 let outcome = decision.outcome();
                 let id = |entry| faq.get(entry).id.clone();
                 let got = match outcome {
-                    Outcome::Answer => decision.entry().map(id),
+                    Outcome::Answer | Outcome::Clinic | Outcome::Help => decision.entry().map(id),
                     Outcome::Suggest => Some(
                         decision
                             .suggestions()
@@ -138,8 +138,12 @@ impl EvalReport {
                 };
                 let correct = match case.expect.as_str() {
                     EMERGENCY => outcome == Outcome::Emergency,
-                    NO_MATCH => matches!(outcome, Outcome::NoMatch | Outcome::Suggest),
-                    expected => outcome == Outcome::Answer && got.as_deref() == Some(expected),
+                    // Declined: not answered as the subject (a service reply is no such answer).
+                    NO_MATCH => !matches!(outcome, Outcome::Answer | Outcome::Emergency),
+                    expected => {
+                        matches!(outcome, Outcome::Answer | Outcome::Clinic | Outcome::Help)
+                            && got.as_deref() == Some(expected)
+                    }
                 };
                 CaseResult {
                     case: case.clone(),

@@ -12,7 +12,7 @@ mod subject;
 
 use std::fmt;
 
-use crate::faq::{EntryRef, Faq, RuleRef, Thresholds, Tier};
+use crate::faq::{EntryKind, EntryRef, Faq, RuleRef, Thresholds, Tier};
 use crate::fuzzy::MessageCorrector;
 use crate::safety::{Assessment, SafetyDetector};
 use crate::text::{normalise, Analyzer, Token};
@@ -36,6 +36,10 @@ pub enum Outcome {
     NoMatch,
     /// A safety rule fired: a crisis, an emergency or urgent symptoms (see [`Decision::tier`]).
     Emergency,
+    /// A question about the clinic (hours, booking, location): the clinic entry and contact line.
+    Clinic,
+    /// A question about the bot itself: what it is and what it answers.
+    Help,
 }
 
 impl Outcome {
@@ -47,6 +51,8 @@ impl Outcome {
             Self::Suggest => "suggest",
             Self::NoMatch => "no_match",
             Self::Emergency => "emergency",
+            Self::Clinic => "clinic",
+            Self::Help => "help",
         }
     }
 }
@@ -86,6 +92,17 @@ pub enum Decision {
         /// The message may report danger: the reply carries the safety-net line.
         safety_net: bool,
     },
+    /// A service question, not about the subject: clinic logistics or the bot itself.
+    Service {
+        /// The clinic or help entry.
+        entry: EntryRef,
+        /// Which service.
+        service: Service,
+        /// Its confidence, in [0, 1].
+        confidence: f32,
+        /// The message may report danger: the reply carries the safety-net line.
+        safety_net: bool,
+    },
     /// Nothing fits.
     NoMatch {
         /// Confidence of the best entry, in [0, 1] (0 when nothing shared a word).
@@ -95,6 +112,15 @@ pub enum Decision {
     },
 }
 
+/// The service questions the bot answers besides its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Clinic logistics: hours, booking, location, prices at this clinic.
+    Clinic,
+    /// The bot itself: who it is, what it can answer.
+    Help,
+}
+
 impl Decision {
     /// The kind of decision.
     #[must_use]
@@ -102,6 +128,14 @@ impl Decision {
         match self {
             Self::Emergency { .. } => Outcome::Emergency,
             Self::Answer { .. } => Outcome::Answer,
+            Self::Service {
+                service: Service::Clinic,
+                ..
+            } => Outcome::Clinic,
+            Self::Service {
+                service: Service::Help,
+                ..
+            } => Outcome::Help,
             Self::Suggest { .. } => Outcome::Suggest,
             Self::NoMatch { .. } => Outcome::NoMatch,
         }
@@ -113,6 +147,7 @@ impl Decision {
         match self {
             Self::Emergency { .. } => 1.0,
             Self::Answer { confidence, .. }
+            | Self::Service { confidence, .. }
             | Self::Suggest { confidence, .. }
             | Self::NoMatch { confidence, .. } => *confidence,
         }
@@ -136,11 +171,11 @@ impl Decision {
         }
     }
 
-    /// The answered entry, for answers.
+    /// The entry that answers: a topic, or the clinic or help entry of a service question.
     #[must_use]
     pub fn entry(&self) -> Option<EntryRef> {
         match self {
-            Self::Answer { entry, .. } => Some(*entry),
+            Self::Answer { entry, .. } | Self::Service { entry, .. } => Some(*entry),
             _ => None,
         }
     }
@@ -160,6 +195,7 @@ impl Decision {
         match self {
             Self::Emergency { .. } => false,
             Self::Answer { safety_net, .. }
+            | Self::Service { safety_net, .. }
             | Self::Suggest { safety_net, .. }
             | Self::NoMatch { safety_net, .. } => *safety_net,
         }
@@ -221,6 +257,7 @@ pub struct Matcher {
     safety: SafetyDetector,
     thresholds: Thresholds,
     ids: Vec<String>,
+    kinds: Vec<EntryKind>,
 }
 
 impl Matcher {
@@ -239,6 +276,7 @@ impl Matcher {
             .collect();
         let safety = SafetyDetector::new(faq.red_flags(), &analyzer).with_real_words(real_words);
         let ids = faq.entries().iter().map(|e| e.id.clone()).collect();
+        let kinds = faq.entries().iter().map(|e| e.kind).collect();
         Self {
             analyzer,
             index,
@@ -246,6 +284,7 @@ impl Matcher {
             safety,
             thresholds: faq.thresholds(),
             ids,
+            kinds,
         }
     }
 
@@ -475,10 +514,24 @@ impl Matcher {
             && confidence - runner_up >= t.margin
             && covered >= MIN_COVERAGE_TO_ANSWER
         {
-            Decision::Answer {
-                entry: candidates[0].entry,
-                confidence,
-                safety_net,
+            let entry = candidates[0].entry;
+            let service = match self.kinds[entry.index()] {
+                EntryKind::Topic => None,
+                EntryKind::Clinic => Some(Service::Clinic),
+                EntryKind::Help => Some(Service::Help),
+            };
+            match service {
+                None => Decision::Answer {
+                    entry,
+                    confidence,
+                    safety_net,
+                },
+                Some(service) => Decision::Service {
+                    entry,
+                    service,
+                    confidence,
+                    safety_net,
+                },
             }
         } else if confidence >= t.suggest && covered >= MIN_COVERAGE_TO_SUGGEST {
             let entries = candidates

@@ -180,17 +180,25 @@ impl SubjectReader {
             .filter(|w| !self.fillers.contains(&w.stem))
             .collect();
         let stems: Vec<&str> = words.iter().map(|w| w.stem.as_str()).collect();
+        let other_spans: Vec<std::ops::Range<usize>> = self
+            .other
+            .iter()
+            .flat_map(|p| occurrences(&stems, p))
+            .collect();
+        // An own word inside or right after another subject's name ("gel *injections*",
+        // "hyaluronic acid *injection*") names that one.
+        let own = self.own.iter().chain(&self.compare).any(|p| {
+            occurrences(&stems, p).any(|span| {
+                !other_spans
+                    .iter()
+                    .any(|o| o.start <= span.start && span.end <= o.end || span.start == o.end)
+            })
+        });
         let mut reading = Reading {
-            own: self
-                .own
-                .iter()
-                .chain(&self.compare)
-                .any(|p| contains(&stems, p)),
-            other: self
-                .other
-                .iter()
-                .find(|p| contains(&stems, p))
-                .map(|p| p.join(" ")),
+            own,
+            other: other_spans
+                .first()
+                .map(|span| stems[span.clone()].join(" ")),
             ..Reading::default()
         };
         let mut taken = vec![false; words.len()];
@@ -216,8 +224,12 @@ impl SubjectReader {
 
     /// What fills a frame's slot: this FAQ's subject (or words that only point at it: "it",
     /// "the treatment"), an unknown word naming something else, or familiar content words
-    /// ("what is *the cost*"), which make the frame not apply.
+    /// ("what is *the cost*"), which make the frame not apply. A frame without a slot asks
+    /// about this FAQ's subject.
     fn slot_subject(&self, slot: &[&Word]) -> Slot {
+        if slot.is_empty() {
+            return Slot::Here;
+        }
         let stems: Vec<&str> = slot.iter().map(|w| w.stem.as_str()).collect();
         let named_here = self.own.iter().any(|p| contains(&stems, p));
         let own_word = |stem: &str| self.own.iter().flatten().any(|s| s == stem);
@@ -327,10 +339,105 @@ fn match_at(
     Some((at, slot))
 }
 
+/// Where `phrase` occurs in `stems` as a run.
+fn occurrences<'a>(
+    stems: &'a [&str],
+    phrase: &'a [String],
+) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+    let length = phrase.len();
+    (0..(stems.len() + 1).saturating_sub(length))
+        .filter(move |&start| {
+            length > 0
+                && stems[start..start + length]
+                    .iter()
+                    .zip(phrase)
+                    .all(|(a, b)| *a == b)
+        })
+        .map(move |start| start..start + length)
+}
+
 /// Whether `phrase` occurs in `stems` as a run.
 fn contains(stems: &[&str], phrase: &[String]) -> bool {
     !phrase.is_empty()
         && stems
             .windows(phrase.len())
             .any(|window| window.iter().zip(phrase).all(|(a, b)| *a == b))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::faq::Faq;
+    use crate::knowledge::Knowledge;
+    use crate::matcher::Outcome;
+
+    /// Two entries that share every content word; only their frames tell them apart.
+    const FAQ: &str = r#"
+[texts]
+disclaimer = "General information only."
+emergency = "Call your local emergency number."
+urgent = "Contact your clinic today."
+crisis = "Call a crisis line."
+safety_net = "If this is happening now, get help."
+no_match = "No idea."
+
+[subjects]
+own = ["prolo"]
+other = ["physio"]
+compare = ["instead of"]
+
+[frames]
+mechanism = ["how does <it> work"]
+evidence = ["does <it> work"]
+
+[[entry]]
+id = "mechanism"
+title = "Mechanism"
+medical = false
+questions = ["prolo work mechanism", "prolo work idea", "prolo work science"]
+answer = "It may start a healing response."
+
+[[entry]]
+id = "evidence"
+title = "Evidence"
+medical = false
+questions = ["prolo work evidence", "prolo work trials", "prolo work proof"]
+answer = "The trials are few and small."
+"#;
+
+    fn answered(knowledge: &Knowledge, question: &str) -> Option<String> {
+        match knowledge.decide(question) {
+            crate::Decision::Answer { entry, .. } => Some(knowledge.faq().get(entry).id.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_longer_frame_wins_and_the_slot_takes_the_subject() {
+        let knowledge = Knowledge::new(Faq::from_toml_str(FAQ).expect("valid").faq);
+        for (question, expected) in [
+            ("how does prolo work", "mechanism"),
+            ("does prolo work", "evidence"),
+            ("does it really work", "evidence"),
+            ("how does the treatment work", "mechanism"),
+        ] {
+            assert_eq!(
+                answered(&knowledge, question).as_deref(),
+                Some(expected),
+                "{question:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn another_subject_is_declined_unless_compared() {
+        let knowledge = Knowledge::new(Faq::from_toml_str(FAQ).expect("valid").faq);
+        for question in ["does physio work", "does zumbatherapy work"] {
+            assert_eq!(
+                knowledge.decide(question).outcome(),
+                Outcome::NoMatch,
+                "{question:?}"
+            );
+        }
+        assert!(answered(&knowledge, "does prolo work instead of physio").is_some());
+    }
 }
