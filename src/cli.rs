@@ -128,18 +128,48 @@ fn load(path: &Path) -> Result<Knowledge> {
     Ok(Knowledge::new(faq))
 }
 
+/// Warnings for example questions that do not reach their own entry, positioned at the
+/// question's line when the file text holds it as written.
+fn example_misses(path: &Path, knowledge: &Knowledge) -> Vec<String> {
+    let source = std::fs::read_to_string(path).unwrap_or_default();
+    knowledge
+        .example_misses()
+        .into_iter()
+        .map(|miss| {
+            let quoted = format!("\"{}\"", miss.question);
+            let at = source.find(&quoted).map_or_else(String::new, |offset| {
+                format!("{}:", source[..offset].matches('\n').count() + 1)
+            });
+            let reached = miss
+                .reached
+                .map(|id| format!(" `{id}`"))
+                .unwrap_or_default();
+            format!(
+                "{}:{at} warning: example question {quoted} of `{}` gets {}{reached}: {}",
+                path.display(),
+                miss.entry,
+                miss.outcome,
+                miss.why
+            )
+        })
+        .collect()
+}
+
 fn check(path: &Path) -> Result<ExitCode> {
     Ok(match Faq::load(path) {
         Ok(Loaded { faq, warnings }) => {
             if !warnings.is_empty() {
                 out!("{}", render(path, &warnings));
             }
+            let (entries, rules) = (faq.entries().len(), faq.red_flags().rules.len());
+            let misses = example_misses(path, &Knowledge::new(faq));
+            for miss in &misses {
+                out!("{miss}");
+            }
             out!(
-                "{}: ok ({} entries, {} red-flag rules, {} warning(s))",
+                "{}: ok ({entries} entries, {rules} red-flag rules, {} warning(s))",
                 path.display(),
-                faq.entries().len(),
-                faq.red_flags().rules.len(),
-                warnings.len()
+                warnings.len() + misses.len()
             );
             ExitCode::SUCCESS
         }

@@ -401,3 +401,22 @@ fn a_reader_that_stops_early_is_not_an_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn check_warns_when_an_example_question_does_not_reach_its_entry() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shipped = std::fs::read_to_string(shipped_faq_path()).expect("faq.toml");
+    // An example about another treatment is declined, so it cannot reach its entry.
+    let edited = shipped.replacen(
+        "  \"what are your opening hours\",",
+        "  \"what are your opening hours\",\n  \"does microneedling hurt\",",
+        1,
+    );
+    std::fs::write(dir.path().join("faq.toml"), edited).expect("write");
+    let out = prolobot(dir.path(), &["check", "--faq", "faq.toml"], None);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "a warning is not an error: {stdout}");
+    let expected = "warning: example question \"does microneedling hurt\" of `clinic-contact` \
+                    gets no_match: the question is about microneedl";
+    assert!(stdout.contains(expected), "{stdout}");
+}

@@ -56,3 +56,41 @@ fn dev_set_targets_hold() {
         "off-topic answered {answered}/{off_topic} > 10%"
     );
 }
+
+/// The real-style dev set (issue 10) as a regression floor: the figures of this release, so a
+/// change that loses ground fails here and has to be argued for.
+#[test]
+fn real_style_dev_set_holds_its_ground() {
+    let source = std::fs::read_to_string(data_path("eval/real-dev.toml")).expect("the dev set");
+    let report = report_for(&source);
+    let faq = report.faq_accuracy();
+    assert!(
+        faq.correct * 100 >= 75 * faq.total,
+        "FAQ accuracy {faq:?}\n{report}"
+    );
+    let off_topic = report.off_topic_answered();
+    assert!(
+        off_topic.correct * 10 <= off_topic.total,
+        "off-topic answered {off_topic:?}\n{report}"
+    );
+}
+
+/// Confidence is calibrated: on both dev sets, answers at 0.9 or more are right at least 97%
+/// of the time (issue 10).
+#[test]
+fn confident_answers_are_right() {
+    for name in ["eval/questions.toml", "eval/real-dev.toml"] {
+        let source = std::fs::read_to_string(data_path(name)).expect("the dev set");
+        let report = report_for(&source);
+        let top = report
+            .reliability()
+            .into_iter()
+            .find(|band| band.from >= 0.9)
+            .expect("a 0.9+ band");
+        assert!(
+            top.answers.correct * 100 >= 97 * top.answers.total,
+            "{name}: {:?}\n{report}",
+            top.answers
+        );
+    }
+}

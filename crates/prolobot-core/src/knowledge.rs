@@ -3,7 +3,7 @@
 //! [`Reply`] it returns, so deciding and composing happen in one place.
 
 use crate::faq::Faq;
-use crate::matcher::{Candidate, Decision, Explanation, Matcher};
+use crate::matcher::{Candidate, Decision, Explanation, Matcher, Outcome};
 use crate::reply::{Composer, Reply};
 
 /// One FAQ version and the matcher indexing it. Build once per FAQ version (indexing is the
@@ -11,6 +11,22 @@ use crate::reply::{Composer, Reply};
 pub struct Knowledge {
     faq: Faq,
     matcher: Matcher,
+}
+
+/// An example question of an entry that does not reach that entry: a moderator should reword
+/// it, or add the synonym, keyword or frame it lacks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleMiss {
+    /// The entry whose example it is.
+    pub entry: String,
+    /// The example question.
+    pub question: String,
+    /// What the question gets instead.
+    pub outcome: Outcome,
+    /// The entry it reaches instead, if any (for suggestions, the first offered).
+    pub reached: Option<String>,
+    /// The rule that decided, in words.
+    pub why: String,
 }
 
 /// What the bot does with one message: the decision and the reply that says it.
@@ -75,6 +91,37 @@ impl Knowledge {
     #[must_use]
     pub fn explain(&self, message: &str) -> Explanation {
         self.matcher.explain(message)
+    }
+
+    /// The example questions that do not reach their own entry (a service entry's examples
+    /// count when they get its service reply), in file order.
+    #[must_use]
+    pub fn example_misses(&self) -> Vec<ExampleMiss> {
+        let mut misses = Vec::new();
+        for (own, entry) in self.faq.refs() {
+            for question in &entry.questions {
+                let decision = self.decide(question);
+                let answered = matches!(
+                    decision.outcome(),
+                    Outcome::Answer | Outcome::Clinic | Outcome::Help
+                );
+                if answered && decision.entry() == Some(own) {
+                    continue;
+                }
+                let reached = decision
+                    .entry()
+                    .or_else(|| decision.suggestions().first().copied())
+                    .map(|other| self.faq.get(other).id.clone());
+                misses.push(ExampleMiss {
+                    entry: entry.id.clone(),
+                    question: question.clone(),
+                    outcome: decision.outcome(),
+                    reached,
+                    why: self.matcher.explain(question).rule().to_string(),
+                });
+            }
+        }
+        misses
     }
 
     /// Every entry that shares a term with `message`, best first, ignoring safety rules: for

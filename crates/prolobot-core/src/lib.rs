@@ -63,7 +63,7 @@ mod safety;
 mod text;
 
 pub use eval::{
-    parse_cases, Case, CaseResult, EvalError, EvalReport, Lookalike, Report as SafetyCase,
+    parse_cases, Band, Case, CaseResult, EvalError, EvalReport, Lookalike, Report as SafetyCase,
     SafetyReport, SafetyResult, SafetySet, Tally,
 };
 pub use faq::{
@@ -71,7 +71,7 @@ pub use faq::{
     LoadError, Loaded, Problem, RedFlagRule, RedFlags, RuleRef, Severity, Subjects, Synonym, Texts,
     Thresholds, Tier, When, WordClass,
 };
-pub use knowledge::{Knowledge, Response};
+pub use knowledge::{ExampleMiss, Knowledge, Response};
 pub use matcher::{Candidate, Decision, Explanation, Outcome, Service};
 pub use render::{body_room, DISCLAIMER_LIMIT, MESSAGE_LIMIT, SAFETY_NET_LIMIT};
 pub use reply::{Composer, Reply, ReplyKind, Suggestion};

@@ -230,6 +230,41 @@ fn is_special(label: &str) -> bool {
     label == EMERGENCY || label == NO_MATCH
 }
 
+/// The confidence bands of the reliability table: answers below 0.6, then tenths, then 0.9
+/// and above.
+const BANDS: [(f32, f32); 5] = [(0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)];
+
+/// How often answers in one confidence band were right.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Band {
+    /// The lowest confidence in the band.
+    pub from: f32,
+    /// The confidence the band stays below (above 1 for the last band).
+    pub below: f32,
+    /// Answers in the band that were right, of all answers in it.
+    pub answers: Tally,
+}
+
+impl EvalReport {
+    /// The reliability table: for each confidence band, how many of the questions answered
+    /// with an entry were answered right (a question that should not have been answered
+    /// counts as wrong).
+    #[must_use]
+    pub fn reliability(&self) -> Vec<Band> {
+        BANDS
+            .iter()
+            .map(|&(from, below)| Band {
+                from,
+                below,
+                answers: self.tally(
+                    |r| r.outcome == Outcome::Answer && (from..below).contains(&r.confidence),
+                    |r| r.correct,
+                ),
+            })
+            .collect()
+    }
+}
+
 impl fmt::Display for EvalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "per label:")?;
@@ -257,6 +292,26 @@ impl fmt::Display for EvalReport {
                     r.case.expect, r.outcome, r.confidence, r.case.q
                 )?;
             }
+        }
+        writeln!(
+            f,
+            "reliability of answers (confidence band: right/answered):"
+        )?;
+        for band in self.reliability() {
+            let t = band.answers;
+            writeln!(
+                f,
+                "  {:.1}-{:<4} {:>4}/{:<4} {:>6.1}%",
+                band.from,
+                if band.below > 1.0 {
+                    "1.0".to_string()
+                } else {
+                    format!("{:.1}", band.below)
+                },
+                t.correct,
+                t.total,
+                t.rate() * 100.0
+            )?;
         }
         let pct = |t: Tally| t.rate() * 100.0;
         let (faq, emergency, alarms, off_topic, overall) = (

@@ -233,6 +233,8 @@ pub struct Explanation {
     pub(crate) safety: Assessment,
     /// What the question is about, and the frames it asks in.
     pub(crate) subject: Reading,
+    /// The rule that decided, in words: thresholds, margin, coverage floor or subject.
+    pub(crate) rule: String,
     /// The decision.
     pub(crate) decision: Decision,
 }
@@ -304,7 +306,9 @@ impl Matcher {
     #[must_use]
     pub fn explain(&self, message: &str) -> Explanation {
         let (query, safety, decision, candidates) = self.run(message, true);
+        let rule = self.rule_that_decided(&decision, &candidates, &query.subject);
         Explanation {
+            rule,
             normalised: normalise(message),
             corrections: query.corrections,
             synonyms: query.synonyms,
@@ -328,7 +332,11 @@ impl Matcher {
             self.safety.assess(&tokens)
         };
         let query = self.query(&tokens);
-        let candidates = self.score(&query);
+        let mut candidates = self.score(&query);
+        // A question that names this FAQ's subject is about it, not about the clinic or the bot.
+        if query.subject.own {
+            candidates.retain(|c| self.kinds[c.entry.index()] == EntryKind::Topic);
+        }
         let decision = match safety.tier {
             Some(tier) => Decision::Emergency {
                 tier,
@@ -505,6 +513,63 @@ impl Matcher {
         (1.0 - SECOND_PHRASING_SHARE) * first + SECOND_PHRASING_SHARE * second
     }
 
+    /// Why `decision` was made, naming the threshold, margin, coverage floor or subject rule
+    /// that settled it, for moderators tuning the FAQ.
+    fn rule_that_decided(
+        &self,
+        decision: &Decision,
+        candidates: &[Candidate],
+        subject: &Reading,
+    ) -> String {
+        let t = self.thresholds;
+        let best = candidates.first();
+        let confidence = best.map_or(0.0, |c| c.confidence);
+        let covered = best.map_or(0.0, |c| c.phrasing_coverage);
+        let lead = confidence - candidates.get(1).map_or(0.0, |c| c.confidence);
+        match decision {
+            Decision::Emergency { tier, .. } => {
+                format!(
+                    "a safety rule fired (tier {}); its guidance comes first",
+                    tier.as_str()
+                )
+            }
+            Decision::NoMatch { .. } if subject.is_elsewhere() => format!(
+                "the question is about {}, not this FAQ's subject (see [subjects])",
+                subject.other.as_deref().unwrap_or("something else")
+            ),
+            Decision::Answer { .. } | Decision::Service { .. } => format!(
+                "confidence {confidence:.2} >= answer threshold {:.2}, lead {lead:.2} over the \
+                 runner-up >= margin {:.2}, and {:.0}% of the closest phrasing covered >= {:.0}%",
+                t.answer,
+                t.margin,
+                covered * 100.0,
+                MIN_COVERAGE_TO_ANSWER * 100.0
+            ),
+            Decision::Suggest { .. } | Decision::NoMatch { .. } => {
+                let mut short = Vec::new();
+                if confidence < t.answer {
+                    short.push(format!("confidence below answer threshold {:.2}", t.answer));
+                }
+                if lead < t.margin {
+                    short.push(format!("lead {lead:.2} below margin {:.2}", t.margin));
+                }
+                if covered < MIN_COVERAGE_TO_ANSWER {
+                    short.push(format!(
+                        "only {:.0}% of the closest phrasing covered (floor {:.0}%)",
+                        covered * 100.0,
+                        MIN_COVERAGE_TO_ANSWER * 100.0
+                    ));
+                }
+                let then = if matches!(decision, Decision::Suggest { .. }) {
+                    format!("offered as \"did you mean\" (>= {:.2})", t.suggest)
+                } else {
+                    format!("below the suggestion threshold {:.2} or floor", t.suggest)
+                };
+                format!("not answered: {}; {then}", short.join(", "))
+            }
+        }
+    }
+
     fn decide_from(&self, candidates: &[Candidate], safety_net: bool) -> Decision {
         let t = self.thresholds;
         let confidence = candidates.first().map_or(0.0, |c| c.confidence);
@@ -588,6 +653,12 @@ impl Explanation {
     pub fn decision(&self) -> &Decision {
         &self.decision
     }
+
+    /// The rule that decided, in words: thresholds, margin, coverage floor or subject.
+    #[must_use]
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
 }
 
 impl fmt::Display for Explanation {
@@ -633,9 +704,10 @@ impl fmt::Display for Explanation {
         }
         write!(
             f,
-            "decision: {} (confidence {:.2})",
+            "decision: {} (confidence {:.2}): {}",
             self.decision.outcome(),
-            self.decision.confidence()
+            self.decision.confidence(),
+            self.rule
         )
     }
 }
