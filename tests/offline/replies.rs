@@ -91,6 +91,7 @@ fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
         let decisions = [
             Decision::Answer {
                 entry: refs[0],
+                also: Some(refs[3]),
                 confidence: 0.9,
                 safety_net,
             },
@@ -127,6 +128,7 @@ fn a_safety_net_answer_keeps_the_faq_answer_below_the_line() {
     let first = faq.find(&faq.entries()[0].id).expect("the first entry");
     let reply = composer.decision(&Decision::Answer {
         entry: first,
+        also: None,
         confidence: 0.9,
         safety_net: true,
     });

@@ -113,3 +113,31 @@ fn safety_still_comes_first_whatever_the_subject() {
     let (outcome, _) = route("I had physio this morning and now I have crushing chest pain");
     assert_eq!(outcome, Outcome::Emergency);
 }
+
+#[test]
+fn two_questions_in_one_message_answer_the_first_and_offer_the_second() {
+    let knowledge = shipped();
+    let response = knowledge.respond("How much does prolotherapy cost? And does it hurt?");
+    let faq = knowledge.faq();
+    let decision = response.decision();
+    assert_eq!(
+        decision.entry().map(|e| faq.get(e).id.as_str()),
+        Some("cost-insurance")
+    );
+    let reply = response.reply();
+    assert_eq!(reply.also().map(|s| s.id.as_str()), Some("procedure"));
+    assert!(
+        reply.text().contains("**You also asked:**"),
+        "{}",
+        reply.text()
+    );
+    assert!(reply
+        .text()
+        .ends_with(&format!("*{}*", faq.texts().disclaimer.trim())));
+    // One question with context around it is still one question.
+    let single = knowledge.decide("My knee has hurt for years. How much does prolotherapy cost?");
+    assert!(matches!(
+        single,
+        prolobot_core::Decision::Answer { also: None, .. }
+    ));
+}

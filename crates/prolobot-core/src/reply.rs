@@ -46,6 +46,7 @@ pub struct Reply {
     text: String,
     entry_id: Option<String>,
     suggestions: Vec<Suggestion>,
+    also: Option<Suggestion>,
 }
 
 impl Reply {
@@ -65,6 +66,12 @@ impl Reply {
     #[must_use]
     pub fn entry_id(&self) -> Option<&str> {
         self.entry_id.as_deref()
+    }
+
+    /// The entry of a second question the message asked, offered below an answer.
+    #[must_use]
+    pub fn also(&self) -> Option<&Suggestion> {
+        self.also.as_ref()
     }
 
     /// The suggested entries, for suggestions.
@@ -93,7 +100,10 @@ impl<'f> Composer<'f> {
         let line = decision.safety_net().then(|| self.safety_net_line());
         let lead = line.as_deref();
         match decision {
-            Decision::Answer { entry, .. } => self.answer_led(self.faq.get(*entry), lead),
+            Decision::Answer { entry, also, .. } => {
+                let also = also.map(|other| self.faq.get(other));
+                self.answer_led(self.faq.get(*entry), also, lead)
+            }
             Decision::Service { entry, service, .. } => {
                 self.service_led(self.faq.get(*entry), *service, lead)
             }
@@ -112,16 +122,25 @@ impl<'f> Composer<'f> {
     /// The answer for one entry: title, answer, sources.
     #[must_use]
     pub fn answer(&self, entry: &Entry) -> Reply {
-        self.answer_led(entry, None)
+        self.answer_led(entry, None, None)
     }
 
-    fn answer_led(&self, entry: &Entry, lead: Option<&str>) -> Reply {
-        let mut reply = self.finish_led(
-            ReplyKind::Answer,
-            lead,
-            &answer_body(&entry.title, &entry.answer, &entry.sources),
-        );
+    /// The answer for `entry`, offering `also` (a second question's entry) on a last line.
+    fn answer_led(&self, entry: &Entry, also: Option<&Entry>, lead: Option<&str>) -> Reply {
+        let mut body = answer_body(&entry.title, &entry.answer, &entry.sources);
+        if let Some(other) = also {
+            let _ = write!(
+                body,
+                "\n\n**You also asked:** {} (`/faq topic {}`)",
+                other.title, other.id
+            );
+        }
+        let mut reply = self.finish_led(ReplyKind::Answer, lead, &body);
         reply.entry_id = Some(entry.id.clone());
+        reply.also = also.map(|other| Suggestion {
+            id: other.id.clone(),
+            title: other.title.clone(),
+        });
         reply
     }
 
@@ -261,6 +280,7 @@ impl<'f> Composer<'f> {
             text,
             entry_id: None,
             suggestions: Vec::new(),
+            also: None,
         }
     }
 }

@@ -78,6 +78,9 @@ pub enum Decision {
     Answer {
         /// The entry.
         entry: EntryRef,
+        /// A second question in the same message, answered by another entry: offered, not
+        /// answered, so one reply stays one answer.
+        also: Option<EntryRef>,
         /// Its confidence, in [0, 1].
         confidence: f32,
         /// The message may report danger: the reply carries the safety-net line.
@@ -347,7 +350,9 @@ impl Matcher {
                 confidence: candidates.first().map_or(0.0, |c| c.confidence),
                 safety_net: safety.safety_net,
             },
-            None => self.decide_from(&candidates, safety.safety_net),
+            None => self
+                .two_part(message, safety.safety_net)
+                .unwrap_or_else(|| self.decide_from(&candidates, safety.safety_net)),
         };
         (query, safety, decision, candidates)
     }
@@ -513,6 +518,27 @@ impl Matcher {
         (1.0 - SECOND_PHRASING_SHARE) * first + SECOND_PHRASING_SHARE * second
     }
 
+    /// A message that asks two questions ("How much does it cost? And does it hurt?") whose
+    /// first two each get a topic answer from different entries: the first is answered, the
+    /// second offered.
+    fn two_part(&self, message: &str, safety_net: bool) -> Option<Decision> {
+        let mut questions = question_sentences(message);
+        let (first, second) = (questions.next()?, questions.next()?);
+        let topic = |question: &str| match self.run(question, false).2 {
+            Decision::Answer {
+                entry, confidence, ..
+            } => Some((entry, confidence)),
+            _ => None,
+        };
+        let ((entry, confidence), (other, _)) = (topic(first)?, topic(second)?);
+        (entry != other).then_some(Decision::Answer {
+            entry,
+            also: Some(other),
+            confidence,
+            safety_net,
+        })
+    }
+
     /// Why `decision` was made, naming the threshold, margin, coverage floor or subject rule
     /// that settled it, for moderators tuning the FAQ.
     fn rule_that_decided(
@@ -588,6 +614,7 @@ impl Matcher {
             match service {
                 None => Decision::Answer {
                     entry,
+                    also: None,
                     confidence,
                     safety_net,
                 },
@@ -620,6 +647,19 @@ impl Matcher {
             }
         }
     }
+}
+
+/// The sentences of `message` that end in a question mark, of two words or more, in order.
+fn question_sentences(message: &str) -> impl Iterator<Item = &str> {
+    let mut rest = message;
+    std::iter::from_fn(move || loop {
+        let end = rest.find(['?', '.', '!', '\n'])?;
+        let (sentence, mark) = (&rest[..end], &rest[end..=end]);
+        rest = &rest[end + 1..];
+        if mark == "?" && sentence.split_whitespace().nth(1).is_some() {
+            return Some(sentence.trim());
+        }
+    })
 }
 
 /// An answer also needs the question to cover this much of the entry's closest phrasing: a
