@@ -117,17 +117,11 @@ impl Rewriter {
     }
 }
 
-/// One way of asking for an entry (a title, an example question or a keyword), as terms.
-#[derive(Debug)]
-pub(crate) struct Phrasing {
-    pub(crate) terms: Vec<TermId>,
-    pub(crate) weight: f32,
-}
-
-/// An entry as the scorer sees it.
+/// An entry as the scorer sees it: its phrasings (a title, the example questions and the
+/// keywords, as terms) are `phrasings` of the index.
 #[derive(Debug)]
 pub(crate) struct IndexedEntry {
-    pub(crate) phrasings: Vec<Phrasing>,
+    pub(crate) phrasings: std::ops::Range<usize>,
 }
 
 /// The searchable FAQ.
@@ -144,6 +138,11 @@ pub(crate) struct Index {
     /// Term -> entries that use it (ascending, no repeats).
     pub(crate) postings: Vec<Vec<u32>>,
     pub(crate) entries: Vec<IndexedEntry>,
+    /// The total weight of each phrasing, entry by entry.
+    pub(crate) phrasing_weights: Vec<f32>,
+    /// Term -> phrasings that use it (ascending), so a question only touches the phrasings it
+    /// shares a term with.
+    pub(crate) phrasing_postings: Vec<Vec<u32>>,
     pub(crate) fuzzy: FuzzyIndex,
 }
 
@@ -217,19 +216,27 @@ impl Index {
                     .iter()
                     .any(|&t| postings[t as usize].len() as f32 <= n / 2.0)
         };
+        let mut phrasing_weights = Vec::new();
+        let mut phrasing_postings = vec![Vec::new(); postings.len()];
         let entries = parsed
             .into_iter()
-            .map(|entry| IndexedEntry {
-                phrasings: entry
+            .map(|entry| {
+                let start = phrasing_weights.len();
+                for terms in entry
                     .questions
                     .into_iter()
                     .chain(entry.keywords)
                     .filter(is_specific)
-                    .map(|terms| Phrasing {
-                        weight: terms.iter().map(|&t| idf[t as usize]).sum(),
-                        terms,
-                    })
-                    .collect(),
+                {
+                    let phrasing = phrasing_weights.len() as u32;
+                    for &term in &terms {
+                        phrasing_postings[term as usize].push(phrasing);
+                    }
+                    phrasing_weights.push(terms.iter().map(|&t| idf[t as usize]).sum());
+                }
+                IndexedEntry {
+                    phrasings: start..phrasing_weights.len(),
+                }
             })
             .collect();
         let fuzzy = typo_index(faq, &vocabulary, &postings, analyzer);
@@ -241,6 +248,8 @@ impl Index {
             idf,
             postings,
             entries,
+            phrasing_weights,
+            phrasing_postings,
             fuzzy,
         }
     }

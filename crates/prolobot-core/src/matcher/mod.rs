@@ -470,11 +470,18 @@ impl Matcher {
             .collect();
         by_coverage.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         by_coverage.truncate(CANDIDATES);
+        // How much of each phrasing the question covers, from the phrasings its terms appear in.
+        let mut covered = vec![0.0f32; index.phrasing_weights.len()];
+        for &(term, weight) in &query.known {
+            for &phrasing in &index.phrasing_postings[term as usize] {
+                covered[phrasing as usize] += weight;
+            }
+        }
         let mut candidates: Vec<Candidate> = by_coverage
             .into_iter()
             .map(|(entry, weight)| {
                 let question_coverage = (weight / query.total_weight).min(1.0);
-                let phrasing_coverage = self.phrasing_coverage(entry as usize, query);
+                let phrasing_coverage = self.phrasing_coverage(entry as usize, &covered);
                 Candidate {
                     entry: EntryRef::at(entry as usize),
                     confidence: f_beta(phrasing_coverage, question_coverage),
@@ -493,22 +500,10 @@ impl Matcher {
 
     /// How much of the entry's closest phrasing the query covers, with a little credit for a
     /// second phrasing that also fits: two phrasings agreeing break near-ties between entries.
-    fn phrasing_coverage(&self, entry: usize, query: &Query) -> f32 {
-        let weight_in_query = |term: &TermId| {
-            query
-                .known
-                .binary_search_by_key(term, |(t, _)| *t)
-                .ok()
-                .map(|i| query.known[i].1)
-        };
+    fn phrasing_coverage(&self, entry: usize, covered: &[f32]) -> f32 {
         let (mut first, mut second) = (0.0f32, 0.0f32);
-        for phrasing in &self.index.entries[entry].phrasings {
-            let coverage = phrasing
-                .terms
-                .iter()
-                .filter_map(weight_in_query)
-                .sum::<f32>()
-                / phrasing.weight;
+        for phrasing in self.index.entries[entry].phrasings.clone() {
+            let coverage = covered[phrasing] / self.index.phrasing_weights[phrasing];
             if coverage > first {
                 (first, second) = (coverage, first);
             } else if coverage > second {

@@ -13,6 +13,9 @@
 //! that never names this one is not answered from the FAQ; a question with no subject at all
 //! ("does it hurt?") is about prolotherapy here.
 
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
 use crate::faq::Faq;
 use crate::text::Analyzer;
 
@@ -114,12 +117,57 @@ struct CompiledFrame {
 #[derive(Debug, Default)]
 pub(crate) struct SubjectReader {
     frames: Vec<CompiledFrame>,
-    own: Vec<Vec<String>>,
-    other: Vec<Vec<String>>,
-    compare: Vec<Vec<String>>,
-    neutral: Vec<String>,
-    fillers: Vec<String>,
-    boundaries: Vec<String>,
+    /// Frames by their first word (for a frame that starts with the slot, its second element)
+    /// and that element's position, so a message only tries the frames its words can start.
+    frames_by_anchor: HashMap<String, Vec<(usize, usize)>>,
+    own: Phrases,
+    other: Phrases,
+    compare: Phrases,
+    neutral: HashSet<String>,
+    fillers: HashSet<String>,
+    boundaries: HashSet<String>,
+}
+
+/// Phrases as stem runs, indexed by their first stem.
+#[derive(Debug, Default)]
+struct Phrases {
+    by_first: HashMap<String, Vec<Vec<String>>>,
+    words: HashSet<String>,
+}
+
+impl Phrases {
+    fn new(phrases: impl IntoIterator<Item = Vec<String>>) -> Self {
+        let mut index = Self::default();
+        for phrase in phrases.into_iter().filter(|p| !p.is_empty()) {
+            index.words.extend(phrase.iter().cloned());
+            index
+                .by_first
+                .entry(phrase[0].clone())
+                .or_default()
+                .push(phrase);
+        }
+        index
+    }
+
+    /// Every occurrence of a phrase in `stems`, as a span.
+    fn occurrences<'a>(&'a self, stems: &'a [&str]) -> impl Iterator<Item = Range<usize>> + 'a {
+        stems.iter().enumerate().flat_map(move |(start, first)| {
+            self.by_first
+                .get(*first)
+                .into_iter()
+                .flatten()
+                .filter(move |phrase| {
+                    stems.len() - start >= phrase.len()
+                        && phrase.iter().zip(&stems[start..]).all(|(p, s)| p == s)
+                })
+                .map(move |phrase| start..start + phrase.len())
+        })
+    }
+
+    /// Whether `stem` is a word of some phrase.
+    fn has_word(&self, stem: &str) -> bool {
+        self.words.contains(stem)
+    }
 }
 
 /// What every frame term starts with: never a stem, since stems have no `:`.
@@ -135,7 +183,7 @@ impl SubjectReader {
         let stems = |text: &str| -> Vec<String> {
             analyzer.tokens(text).into_iter().map(|t| t.stem).collect()
         };
-        let frames = faq
+        let frames: Vec<CompiledFrame> = faq
             .frames()
             .iter()
             .map(|frame| CompiledFrame {
@@ -155,15 +203,25 @@ impl SubjectReader {
             })
             .filter(|frame| frame.elements.iter().any(|e| matches!(e, Element::Stem(_))))
             .collect();
-        let phrases = |list: &[String]| -> Vec<Vec<String>> {
-            list.iter()
-                .map(|text| stems(text))
-                .filter(|s| !s.is_empty())
-                .collect()
-        };
+        let mut frames_by_anchor: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (index, frame) in frames.iter().enumerate() {
+            let anchor = frame
+                .elements
+                .iter()
+                .enumerate()
+                .find_map(|(at, e)| match e {
+                    Element::Stem(stem) => Some((at, stem.clone())),
+                    Element::Slot => None,
+                });
+            if let Some((at, stem)) = anchor {
+                frames_by_anchor.entry(stem).or_default().push((index, at));
+            }
+        }
+        let phrases = |list: &[String]| Phrases::new(list.iter().map(|text| stems(text)));
         let subjects = faq.subjects();
         Self {
             frames,
+            frames_by_anchor,
             own: phrases(&subjects.own),
             other: phrases(&subjects.other),
             compare: phrases(&subjects.compare),
@@ -180,20 +238,18 @@ impl SubjectReader {
             .filter(|w| !self.fillers.contains(&w.stem))
             .collect();
         let stems: Vec<&str> = words.iter().map(|w| w.stem.as_str()).collect();
-        let other_spans: Vec<std::ops::Range<usize>> = self
-            .other
-            .iter()
-            .flat_map(|p| occurrences(&stems, p))
-            .collect();
+        let other_spans: Vec<Range<usize>> = self.other.occurrences(&stems).collect();
         // An own word inside or right after another subject's name ("gel *injections*",
         // "hyaluronic acid *injection*") names that one.
-        let own = self.own.iter().chain(&self.compare).any(|p| {
-            occurrences(&stems, p).any(|span| {
+        let own = self
+            .own
+            .occurrences(&stems)
+            .chain(self.compare.occurrences(&stems))
+            .any(|span| {
                 !other_spans
                     .iter()
                     .any(|o| o.start <= span.start && span.end <= o.end || span.start == o.end)
-            })
-        });
+            });
         let mut reading = Reading {
             own,
             other: other_spans
@@ -231,8 +287,8 @@ impl SubjectReader {
             return Slot::Here;
         }
         let stems: Vec<&str> = slot.iter().map(|w| w.stem.as_str()).collect();
-        let named_here = self.own.iter().any(|p| contains(&stems, p));
-        let own_word = |stem: &str| self.own.iter().flatten().any(|s| s == stem);
+        let named_here = self.own.occurrences(&stems).next().is_some();
+        let own_word = |stem: &str| self.own.has_word(stem);
         let mut elsewhere = None;
         let mut pointed_at = false;
         for word in slot {
@@ -258,13 +314,24 @@ impl SubjectReader {
         &self,
         words: &[&Word],
         stems: &[&str],
-    ) -> Vec<(std::ops::Range<usize>, std::ops::Range<usize>, String)> {
+    ) -> Vec<(Range<usize>, Range<usize>, String)> {
         let last_slot_end = |at: usize| self.last_slot_end(words, at);
         let mut found = Vec::new();
-        for frame in &self.frames {
-            for start in 0..stems.len() {
-                if let Some((end, slot)) = match_at(&frame.elements, stems, start, &last_slot_end) {
-                    found.push((start..end, slot, frame.term.clone()));
+        for (position, stem) in stems.iter().enumerate() {
+            for &(index, anchor) in self.frames_by_anchor.get(*stem).into_iter().flatten() {
+                // A frame that starts with the slot may start up to a slot's length earlier.
+                let starts = if anchor == 0 {
+                    position..position + 1
+                } else {
+                    position.saturating_sub(MAX_SLOT_WORDS)..position
+                };
+                let frame = &self.frames[index];
+                for start in starts {
+                    if let Some((end, slot)) =
+                        match_at(&frame.elements, stems, start, &last_slot_end)
+                    {
+                        found.push((start..end, slot, frame.term.clone()));
+                    }
                 }
             }
         }
@@ -276,6 +343,7 @@ impl SubjectReader {
                 span.start,
             )
         });
+        found.dedup();
         found
     }
 }
@@ -287,9 +355,7 @@ impl SubjectReader {
     /// *in* Leeds"); so "what is <it>" does not match "what is the idea behind it".
     fn last_slot_end(&self, words: &[&Word], at: usize) -> Option<usize> {
         let may_name = |word: &Word| {
-            !word.familiar
-                || self.neutral.contains(&word.stem)
-                || self.own.iter().flatten().any(|s| *s == word.stem)
+            !word.familiar || self.neutral.contains(&word.stem) || self.own.has_word(&word.stem)
         };
         let end = (at..words.len().min(at + MAX_SLOT_WORDS))
             .find(|&i| !may_name(words[i]))
@@ -312,7 +378,7 @@ fn match_at(
     stems: &[&str],
     start: usize,
     last_slot_end: &dyn Fn(usize) -> Option<usize>,
-) -> Option<(usize, std::ops::Range<usize>)> {
+) -> Option<(usize, Range<usize>)> {
     let mut at = start;
     let mut slot = start..start;
     for (i, element) in elements.iter().enumerate() {
@@ -337,31 +403,6 @@ fn match_at(
         }
     }
     Some((at, slot))
-}
-
-/// Where `phrase` occurs in `stems` as a run.
-fn occurrences<'a>(
-    stems: &'a [&str],
-    phrase: &'a [String],
-) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
-    let length = phrase.len();
-    (0..(stems.len() + 1).saturating_sub(length))
-        .filter(move |&start| {
-            length > 0
-                && stems[start..start + length]
-                    .iter()
-                    .zip(phrase)
-                    .all(|(a, b)| *a == b)
-        })
-        .map(move |start| start..start + length)
-}
-
-/// Whether `phrase` occurs in `stems` as a run.
-fn contains(stems: &[&str], phrase: &[String]) -> bool {
-    !phrase.is_empty()
-        && stems
-            .windows(phrase.len())
-            .any(|window| window.iter().zip(phrase).all(|(a, b)| *a == b))
 }
 
 #[cfg(test)]
