@@ -76,3 +76,17 @@ pub use matcher::{Candidate, Decision, Explanation, Outcome, Service};
 pub use render::{body_room, DISCLAIMER_LIMIT, MESSAGE_LIMIT, SAFETY_NET_LIMIT};
 pub use reply::{Composer, Reply, ReplyKind, Suggestion};
 pub use text::{normalise, Analyzer};
+
+/// A test FAQ: the `[texts]` every FAQ needs, then `rest`.
+#[cfg(test)]
+fn test_faq(rest: &str) -> String {
+    const TEXTS: &str = r#"[texts]
+disclaimer = "General information only."
+emergency = "Call your local emergency number."
+urgent = "Contact your clinic today."
+crisis = "Call a crisis line."
+safety_net = "If this is happening now, get help."
+no_match = "No idea."
+"#;
+    format!("{TEXTS}{rest}")
+}

@@ -761,15 +761,7 @@ mod tests {
 
     /// A small FAQ that exercises every stage: synonyms (one of them multi-word), a phrase
     /// keyword, typos and a red flag.
-    const FAQ: &str = r#"
-[texts]
-disclaimer = "General information only."
-emergency = "Call your local emergency number."
-urgent = "Contact your clinic today."
-crisis = "Call a crisis line."
-safety_net = "If this is happening now, get help."
-no_match = "No idea."
-
+    const FAQ_AFTER_TEXTS: &str = r#"
 [synonyms]
 dextrose = ["sugar water", "glucose"]
 cost = ["price", "expensive"]
@@ -808,7 +800,9 @@ answer = "Ask your prescriber."
 "#;
 
     fn matcher() -> (Faq, Matcher) {
-        let faq = Faq::from_toml_str(FAQ).expect("valid test FAQ").faq;
+        let faq = Faq::from_toml_str(&crate::test_faq(FAQ_AFTER_TEXTS))
+            .expect("valid test FAQ")
+            .faq;
         let matcher = Matcher::new(&faq);
         (faq, matcher)
     }
@@ -891,7 +885,9 @@ answer = "Ask your prescriber."
         assert_eq!(matcher.decide("").outcome(), Outcome::NoMatch);
         let both = matcher.decide("dextrose or ibuprofen?");
         assert_eq!(both.outcome(), Outcome::Suggest, "{both:?}");
-        let faq = Faq::from_toml_str(FAQ).expect("valid test FAQ").faq;
+        let faq = Faq::from_toml_str(&crate::test_faq(FAQ_AFTER_TEXTS))
+            .expect("valid test FAQ")
+            .faq;
         let mut suggested: Vec<&str> = both
             .suggestions()
             .iter()

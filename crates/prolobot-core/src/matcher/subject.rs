@@ -412,15 +412,7 @@ mod tests {
     use crate::matcher::Outcome;
 
     /// Two entries that share every content word; only their frames tell them apart.
-    const FAQ: &str = r#"
-[texts]
-disclaimer = "General information only."
-emergency = "Call your local emergency number."
-urgent = "Contact your clinic today."
-crisis = "Call a crisis line."
-safety_net = "If this is happening now, get help."
-no_match = "No idea."
-
+    const FAQ_AFTER_TEXTS: &str = r#"
 [subjects]
 own = ["prolo"]
 other = ["physio"]
@@ -454,7 +446,11 @@ answer = "The trials are few and small."
 
     #[test]
     fn the_longer_frame_wins_and_the_slot_takes_the_subject() {
-        let knowledge = Knowledge::new(Faq::from_toml_str(FAQ).expect("valid").faq);
+        let knowledge = Knowledge::new(
+            Faq::from_toml_str(&crate::test_faq(FAQ_AFTER_TEXTS))
+                .expect("valid")
+                .faq,
+        );
         for (question, expected) in [
             ("how does prolo work", "mechanism"),
             ("does prolo work", "evidence"),
@@ -471,7 +467,11 @@ answer = "The trials are few and small."
 
     #[test]
     fn another_subject_is_declined_unless_compared() {
-        let knowledge = Knowledge::new(Faq::from_toml_str(FAQ).expect("valid").faq);
+        let knowledge = Knowledge::new(
+            Faq::from_toml_str(&crate::test_faq(FAQ_AFTER_TEXTS))
+                .expect("valid")
+                .faq,
+        );
         for question in ["does physio work", "does zumbatherapy work"] {
             assert_eq!(
                 knowledge.decide(question).outcome(),
