@@ -1,8 +1,8 @@
 //! What a question is about, and the frame it asks in.
 //!
 //! A **frame** (`[frames]` in `faq.toml`) is a run of words, stop words included, that carries an
-//! entry's intent as a unit: "does <it> work" (effectiveness) is not "how does <it> work" (how it
-//! works), and "who is <it> for" (candidates) is not "who does <it>" (finding a provider). A frame
+//! entry's intent as a unit: `does <it> work` (effectiveness) is not `how does <it> work` (how it
+//! works), and `who is <it> for` (candidates) is not `who does <it>` (finding a provider). A frame
 //! found in a message adds one frame term that the owning entry holds, so the frame weighs like a
 //! rare word of that entry; the longest frame wins where two overlap.
 //!
@@ -309,7 +309,7 @@ impl SubjectReader {
     }
 
     /// Every frame match as (span, slot span, term): longest first, then the one with more
-    /// words of its own ("what is in <it>" before "what is <it>"), then leftmost.
+    /// words of its own (`what is in <it>` before `what is <it>`), then leftmost.
     fn frame_matches(
         &self,
         words: &[&Word],
@@ -352,7 +352,7 @@ impl SubjectReader {
     /// Where a slot that ends its frame ends, starting at `at`: it takes the words that may
     /// name a subject (this FAQ's, "it", "the treatment", or an unknown name) and must be
     /// followed by the end of the message or a word that starts a new phrase ("who does prolo
-    /// *in* Leeds"); so "what is <it>" does not match "what is the idea behind it".
+    /// *in* Leeds"); so `what is <it>` does not match "what is the idea behind it".
     fn last_slot_end(&self, words: &[&Word], at: usize) -> Option<usize> {
         let may_name = |word: &Word| {
             !word.familiar || self.neutral.contains(&word.stem) || self.own.has_word(&word.stem)
