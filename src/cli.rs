@@ -1,6 +1,6 @@
 //! Command-line interface over the library core: check, ask, chat, match, eval, explain, run, report.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -100,7 +100,7 @@ pub fn run() -> Result<ExitCode> {
     match cli.command {
         Command::Check { path } => check(path.as_deref().unwrap_or(faq)),
         Command::Ask { question } => ask(faq, &question.join(" ")),
-        Command::Chat => chat(faq),
+        Command::Chat => crate::console::chat(&load(faq)?),
         Command::Match => match_lines(faq),
         Command::Eval { file, min_accuracy } => eval(faq, &file, min_accuracy),
         Command::Explain { question } => explain(faq, &question.join(" ")),
@@ -195,44 +195,6 @@ fn check(path: &Path) -> Result<ExitCode> {
 fn ask(path: &Path, question: &str) -> Result<ExitCode> {
     let knowledge = load(path)?;
     out!("{}", knowledge.respond(question).reply().text());
-    Ok(ExitCode::SUCCESS)
-}
-
-fn chat(path: &Path) -> Result<ExitCode> {
-    let knowledge = load(path)?;
-    let answer = |line: &str| -> Option<String> {
-        match line.trim() {
-            "" => None,
-            "/list" => Some(knowledge.composer().topic_list().text().to_string()),
-            question => Some(knowledge.respond(question).reply().text().to_string()),
-        }
-    };
-    if !io::stdin().is_terminal() {
-        let mut out = io::stdout().lock();
-        for line in io::stdin().lock().lines() {
-            if let Some(reply) = answer(&line?) {
-                writeln!(out, "{reply}\n")?;
-            }
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    out!("prolobot chat: ask a question about prolotherapy. /list shows the topics; Ctrl-D or /quit leaves.");
-    let mut editor = rustyline::DefaultEditor::new().context("cannot start the line editor")?;
-    loop {
-        match editor.readline("you> ") {
-            Ok(line) if line.trim() == "/quit" => break,
-            Ok(line) => {
-                let _ = editor.add_history_entry(line.as_str());
-                if let Some(reply) = answer(&line) {
-                    out!("\n{reply}\n");
-                }
-            }
-            Err(
-                rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof,
-            ) => break,
-            Err(error) => return Err(error).context("reading the console"),
-        }
-    }
     Ok(ExitCode::SUCCESS)
 }
 

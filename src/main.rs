@@ -1,6 +1,7 @@
 //! The `prolobot` binary: parses the command line and reports errors once, at the edge.
 
 mod cli;
+mod console;
 
 use std::process::ExitCode;
 
