@@ -77,6 +77,7 @@ async fn faq_ask_answers_only_the_asker_by_default_and_publicly_on_request() {
     assert_eq!(
         buttons,
         [
+            "faq:m:cost-insurance".to_owned(),
             format!("faq:v:{asker}:2:1"),
             format!("faq:v:{asker}:2:0"),
             format!("faq:d:{asker}")
@@ -304,6 +305,55 @@ async fn a_feedback_click_is_stored_once_and_only_from_the_asker() {
     assert!(content(&callback(&fake, &sent).await).contains("already rated"));
     let entry = &bot.report().entries[0];
     assert_eq!((entry.helpful, entry.not_helpful), (0, 1), "{entry:?}");
+}
+
+#[tokio::test]
+async fn anyone_can_read_more_detail_which_only_they_see() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    let message = reply_to(&fake, id)
+        .await
+        .response
+        .expect("the posted message");
+    let more = custom_id(&message, "faq:m:");
+    assert_eq!(more, "faq:m:cost-insurance");
+    let detail = library()
+        .detail("cost-insurance")
+        .expect("the entry has a detail");
+
+    let stranger = InteractionSpec {
+        user_id: OTHER_USER,
+        ..InteractionSpec::guild()
+    };
+    for clicker in [stranger, InteractionSpec::guild()] {
+        let sent = fake
+            .send_interaction(clicker.component_click(&more, &message))
+            .await;
+        let response = callback(&fake, &sent).await;
+        assert_eq!(response.json("/type"), Some(&json!(4)), "{}", fake.dump());
+        assert!(is_ephemeral(&response), "only the clicker sees the detail");
+        assert_eq!(content(&response), detail.text());
+        assert!(content(&response).contains(disclaimer()));
+        assert_eq!(response.json("/data/allowed_mentions"), Some(&no_pings()));
+        assert!(custom_ids(response.json("/data").unwrap_or(&Value::Null)).is_empty());
+    }
+    assert!(
+        !fake.requests().iter().any(|r| r.method == "PATCH"),
+        "the posted answer stays as it was: {}",
+        fake.dump()
+    );
+
+    let gone = fake
+        .send_interaction(InteractionSpec::guild().component_click("faq:m:no-such-topic", &message))
+        .await;
+    let response = callback(&fake, &gone).await;
+    assert!(is_ephemeral(&response));
+    assert!(
+        content(&response).contains("no more detail"),
+        "{}",
+        content(&response)
+    );
 }
 
 #[tokio::test]
