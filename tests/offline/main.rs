@@ -2,6 +2,7 @@
 //! (Discord end-to-end tests live in their own binary, `tests/discord`.)
 
 mod cli;
+mod console;
 mod content;
 mod eval;
 #[path = "../common/hostile.rs"]
