@@ -96,8 +96,9 @@ pub fn run() -> Result<ExitCode> {
     if let Some(path) = cli.faq {
         config.faq_path = path;
     }
+    let hints = crate::logging::Hints::new(&config);
     let faq = config.faq_path.as_path();
-    match cli.command {
+    let result = match cli.command {
         Command::Check { path } => check(path.as_deref().unwrap_or(faq)),
         Command::Ask { question } => ask(faq, &question.join(" ")),
         Command::Chat => crate::console::chat(&load(faq)?),
@@ -106,7 +107,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Explain { question } => explain(faq, &question.join(" ")),
         Command::Run => run_bot(config),
         Command::Report { since_days, export } => report(&config, since_days, export),
-    }
+    };
+    result.map_err(|error| hints.attach(error))
 }
 
 /// The command line, with `--faq`'s help naming the setting it replaces and its default.
@@ -251,7 +253,7 @@ fn explain(path: &Path, question: &str) -> Result<ExitCode> {
 
 fn run_bot(config: Config) -> Result<ExitCode> {
     config.require_token()?;
-    init_tracing(&config.log_filter)?;
+    crate::logging::init(&config.log_filter)?;
     let (knowledge, warnings) = KnowledgeBase::load(&config.faq_path).with_context(|| {
         "refusing to start with an invalid FAQ; fix it and run `prolobot check`"
     })?;
@@ -275,32 +277,6 @@ fn run_bot(config: Config) -> Result<ExitCode> {
     ))?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Log targets whose TRACE events are never written, whatever `RUST_LOG` says: tungstenite
-/// traces every websocket frame in hex, and the gateway's IDENTIFY and RESUME frames carry the
-/// token.
-const TOKEN_BEARING_TARGETS: [&str; 1] = ["tungstenite"];
-
-fn init_tracing(filter: &str) -> Result<()> {
-    use tracing_subscriber::layer::SubscriberExt as _;
-    use tracing_subscriber::util::SubscriberInitExt as _;
-
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .with_context(|| format!("RUST_LOG={filter:?} is not a valid log filter"))?;
-    let no_token_frames = tracing_subscriber::filter::filter_fn(|event| {
-        *event.level() != tracing::Level::TRACE
-            || !TOKEN_BEARING_TARGETS
-                .iter()
-                .any(|target| event.target().starts_with(target))
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .finish()
-        .with(no_token_frames)
-        .init();
-    Ok(())
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod console;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -11,7 +12,7 @@ fn main() -> ExitCode {
         // A closed pipe (`prolobot explain ... | head`) is the reader's choice, not a failure.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            logging::print(&error);
             ExitCode::from(2)
         }
     }

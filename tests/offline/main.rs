@@ -9,6 +9,7 @@ mod eval;
 mod hostile;
 #[path = "../common/lcg.rs"]
 mod lcg;
+mod logs;
 mod replies;
 mod robustness;
 mod routing;
