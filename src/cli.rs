@@ -1,6 +1,6 @@
 //! Command-line interface over the library core: check, ask, chat, match, eval, explain, run, report.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -96,17 +96,19 @@ pub fn run() -> Result<ExitCode> {
     if let Some(path) = cli.faq {
         config.faq_path = path;
     }
+    let hints = crate::logging::Hints::new(&config);
     let faq = config.faq_path.as_path();
-    match cli.command {
+    let result = match cli.command {
         Command::Check { path } => check(path.as_deref().unwrap_or(faq)),
         Command::Ask { question } => ask(faq, &question.join(" ")),
-        Command::Chat => chat(faq),
+        Command::Chat => crate::console::chat(&load(faq)?),
         Command::Match => match_lines(faq),
         Command::Eval { file, min_accuracy } => eval(faq, &file, min_accuracy),
         Command::Explain { question } => explain(faq, &question.join(" ")),
         Command::Run => run_bot(config),
         Command::Report { since_days, export } => report(&config, since_days, export),
-    }
+    };
+    result.map_err(|error| hints.attach(error))
 }
 
 /// The command line, with `--faq`'s help naming the setting it replaces and its default.
@@ -198,44 +200,6 @@ fn ask(path: &Path, question: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn chat(path: &Path) -> Result<ExitCode> {
-    let knowledge = load(path)?;
-    let answer = |line: &str| -> Option<String> {
-        match line.trim() {
-            "" => None,
-            "/list" => Some(knowledge.composer().topic_list().text().to_string()),
-            question => Some(knowledge.respond(question).reply().text().to_string()),
-        }
-    };
-    if !io::stdin().is_terminal() {
-        let mut out = io::stdout().lock();
-        for line in io::stdin().lock().lines() {
-            if let Some(reply) = answer(&line?) {
-                writeln!(out, "{reply}\n")?;
-            }
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    out!("prolobot chat: ask a question about prolotherapy. /list shows the topics; Ctrl-D or /quit leaves.");
-    let mut editor = rustyline::DefaultEditor::new().context("cannot start the line editor")?;
-    loop {
-        match editor.readline("you> ") {
-            Ok(line) if line.trim() == "/quit" => break,
-            Ok(line) => {
-                let _ = editor.add_history_entry(line.as_str());
-                if let Some(reply) = answer(&line) {
-                    out!("\n{reply}\n");
-                }
-            }
-            Err(
-                rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof,
-            ) => break,
-            Err(error) => return Err(error).context("reading the console"),
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 fn match_lines(path: &Path) -> Result<ExitCode> {
     let knowledge = load(path)?;
     let faq = knowledge.faq();
@@ -289,7 +253,7 @@ fn explain(path: &Path, question: &str) -> Result<ExitCode> {
 
 fn run_bot(config: Config) -> Result<ExitCode> {
     config.require_token()?;
-    init_tracing(&config.log_filter)?;
+    crate::logging::init(&config.log_filter)?;
     let (knowledge, warnings) = KnowledgeBase::load(&config.faq_path).with_context(|| {
         "refusing to start with an invalid FAQ; fix it and run `prolobot check`"
     })?;
@@ -313,32 +277,6 @@ fn run_bot(config: Config) -> Result<ExitCode> {
     ))?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Log targets whose TRACE events are never written, whatever `RUST_LOG` says: tungstenite
-/// traces every websocket frame in hex, and the gateway's IDENTIFY and RESUME frames carry the
-/// token.
-const TOKEN_BEARING_TARGETS: [&str; 1] = ["tungstenite"];
-
-fn init_tracing(filter: &str) -> Result<()> {
-    use tracing_subscriber::layer::SubscriberExt as _;
-    use tracing_subscriber::util::SubscriberInitExt as _;
-
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .with_context(|| format!("RUST_LOG={filter:?} is not a valid log filter"))?;
-    let no_token_frames = tracing_subscriber::filter::filter_fn(|event| {
-        *event.level() != tracing::Level::TRACE
-            || !TOKEN_BEARING_TARGETS
-                .iter()
-                .any(|target| event.target().starts_with(target))
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .finish()
-        .with(no_token_frames)
-        .init();
-    Ok(())
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.

@@ -1,6 +1,8 @@
 //! The `prolobot` binary: parses the command line and reports errors once, at the edge.
 
 mod cli;
+mod console;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -10,7 +12,7 @@ fn main() -> ExitCode {
         // A closed pipe (`prolobot explain ... | head`) is the reader's choice, not a failure.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            logging::print(&error);
             ExitCode::from(2)
         }
     }

@@ -2,8 +2,9 @@
 //! button rows each kind of reply carries.
 //!
 //! Custom ids carry everything a click needs, so buttons keep working after a restart:
-//! `faq:s:<asker>:<entry>` (a suggestion), `faq:d:<asker>` (delete the reply) and
-//! `faq:v:<asker>:<question row>:<1|0>` (helpful or not).
+//! `faq:s:<asker>:<entry>` (a suggestion), `faq:d:<asker>` (delete the reply),
+//! `faq:v:<asker>:<question row>:<1|0>` (helpful or not) and `faq:m:<entry>` (more detail: the
+//! one button anyone may use, so it names no asker).
 
 use std::fmt;
 
@@ -33,6 +34,11 @@ pub(crate) enum Button {
         /// Who asked.
         asker: u64,
     },
+    /// Show the entry's longer text to whoever clicks, only to them.
+    More {
+        /// The answered entry.
+        entry: String,
+    },
     /// Rate an answer; only the asker's first vote counts.
     Vote {
         /// Who asked.
@@ -53,6 +59,9 @@ impl Button {
                 asker: asker.parse().ok()?,
                 entry: (*entry).to_owned(),
             }),
+            ["faq", "m", entry] if is_entry_id(entry) => Some(Self::More {
+                entry: (*entry).to_owned(),
+            }),
             ["faq", "d", asker] => Some(Self::Delete {
                 asker: asker.parse().ok()?,
             }),
@@ -69,12 +78,13 @@ impl Button {
         }
     }
 
-    /// The user whose click counts.
-    pub(crate) fn asker(&self) -> u64 {
+    /// The user whose click counts; `None` for More detail, which anyone may use.
+    pub(crate) fn asker(&self) -> Option<u64> {
         match self {
             Self::Suggestion { asker, .. } | Self::Delete { asker } | Self::Vote { asker, .. } => {
-                *asker
+                Some(*asker)
             }
+            Self::More { .. } => None,
         }
     }
 }
@@ -85,6 +95,7 @@ impl fmt::Display for Button {
         match self {
             Self::Suggestion { asker, entry } => write!(f, "faq:s:{asker}:{entry}"),
             Self::Delete { asker } => write!(f, "faq:d:{asker}"),
+            Self::More { entry } => write!(f, "faq:m:{entry}"),
             Self::Vote {
                 asker,
                 question,
@@ -113,8 +124,9 @@ pub(crate) struct Placement {
     pub deletable: bool,
 }
 
-/// The button rows for `reply`: suggestions under "did you mean", votes under answers with a
-/// recorded question, and Delete under every public reply.
+/// The button rows for `reply`: suggestions under "did you mean"; More detail under answers
+/// whose entry has a detail, votes under answers with a recorded question, and Delete under
+/// every public reply.
 pub(crate) fn rows(reply: &Reply, placement: Placement) -> Vec<CreateActionRow> {
     let asker = placement.asker;
     let mut rows = Vec::new();
@@ -136,6 +148,14 @@ pub(crate) fn rows(reply: &Reply, placement: Placement) -> Vec<CreateActionRow> 
         }
     }
     let mut last = Vec::new();
+    if let (ReplyKind::Answer, true, Some(entry)) =
+        (reply.kind(), reply.has_detail(), reply.entry_id())
+    {
+        let id = Button::More {
+            entry: entry.to_owned(),
+        };
+        last.extend(button(&id, "More detail", ButtonStyle::Primary));
+    }
     if let (ReplyKind::Answer, Some(question)) = (reply.kind(), placement.question) {
         for (helpful, label, style) in [
             (true, "Helpful", ButtonStyle::Success),
@@ -190,6 +210,9 @@ mod tests {
                 entry: "cost-insurance".into(),
             },
             Button::Delete { asker: 7 },
+            Button::More {
+                entry: "side-effects".into(),
+            },
             Button::Vote {
                 asker: 7,
                 question: 42,
@@ -218,6 +241,12 @@ mod tests {
             ),
             (Button::Delete { asker: 2 }, "faq:d:2"),
             (
+                Button::More {
+                    entry: "aftercare".into(),
+                },
+                "faq:m:aftercare",
+            ),
+            (
                 Button::Vote {
                     asker: 3,
                     question: 4,
@@ -230,11 +259,7 @@ mod tests {
             assert_eq!(button.to_string(), expected);
             assert_eq!(
                 button.asker(),
-                expected
-                    .split(':')
-                    .nth(2)
-                    .and_then(|a| a.parse().ok())
-                    .unwrap_or(0)
+                expected.split(':').nth(2).and_then(|a| a.parse().ok())
             );
         }
     }
@@ -255,6 +280,9 @@ mod tests {
             "faq:v:1:2:2",
             "faq:v:1:two:1",
             "faq:v:1:2",
+            "faq:m:",
+            "faq:m:Cost",
+            "faq:m:1:cost",
             "faq:x:1",
             "other:d:1",
             "more",
@@ -287,6 +315,9 @@ mod tests {
         let composer = knowledge.composer();
         let (first, second) = (&faq.entries()[0], &faq.entries()[1]);
         let answer = composer.answer(first);
+        let detailed = faq.entry("side-effects").expect("an entry with a detail");
+        let detailed = composer.answer(detailed);
+        assert!(detailed.has_detail() && !answer.has_detail());
         let suggestions = composer.suggestions(&[first, second]);
         let no_match = composer.no_match();
         let at = |question, deletable| Placement {
@@ -309,6 +340,21 @@ mod tests {
             ),
             (&answer, at(None, true), vec![row(&["faq:d:9"])]),
             (&answer, at(None, false), vec![]),
+            (
+                &detailed,
+                at(Some(4), true),
+                vec![row(&[
+                    "faq:m:side-effects",
+                    "faq:v:9:4:1",
+                    "faq:v:9:4:0",
+                    "faq:d:9",
+                ])],
+            ),
+            (
+                &detailed,
+                at(None, false),
+                vec![row(&["faq:m:side-effects"])],
+            ),
             (
                 &suggestions,
                 at(Some(4), true),

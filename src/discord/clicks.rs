@@ -1,6 +1,9 @@
 //! Button clicks: a suggestion picked (the "did you mean" message becomes the answer), a vote
-//! (stored; "Not helpful" offers other entries or the human contact), and Delete. Only the
-//! asker's clicks count, except Delete, which moderators may use too.
+//! (stored; "Not helpful" offers other entries or the human contact), Delete, and More detail.
+//! Only the asker's clicks count, except Delete, which moderators may use too, and More detail,
+//! which anyone may use: it changes nothing anyone else sees (the detail comes back ephemeral,
+//! to the clicker alone, and the short answer stays as posted) and only shows FAQ text, so
+//! whoever reads an answer in a channel can read the rest of it.
 
 use serenity::all::{
     ComponentInteraction, Context as SerenityContext, CreateInteractionResponse, MessageFlags,
@@ -27,8 +30,9 @@ pub(super) async fn on_click(
     let knowledge = data.knowledge.current();
     let composer = knowledge.composer();
     let clicker = click.user.id.get();
-    let is_asker = clicker == button.asker();
+    let is_asker = button.asker() == Some(clicker);
     let response = match button {
+        Button::More { entry } => detail(&composer, &knowledge, &entry),
         Button::Delete { .. } => {
             if is_asker || member_is_moderator(click.member.as_ref(), &data.config.moderator_roles)
             {
@@ -95,6 +99,20 @@ fn suggestion_chosen(
         deletable,
     };
     outgoing::update(&reply, buttons::rows(&reply, placement))
+}
+
+/// Someone asked for more detail: the entry's longer text, visible only to them.
+fn detail(
+    composer: &Composer<'_>,
+    knowledge: &Knowledge,
+    entry: &str,
+) -> CreateInteractionResponse {
+    let reply = knowledge.detail(entry).unwrap_or_else(|| {
+        composer.error(
+            "that topic has no more detail in the FAQ now. `/faq list` shows the current topics.",
+        )
+    });
+    outgoing::ephemeral(&reply, Vec::new())
 }
 
 /// Stores the asker's vote; "Not helpful" offers other entries or the human contact.

@@ -44,13 +44,24 @@ impl From<serenity::Error> for Error {
     }
 }
 
-/// An error and its sources, as one line: `outer: inner: innermost`.
-pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its sources, as one line: `outer: inner: innermost`. A source that only says
+/// again what the one before it said (all of it, or how it starts after a label such as
+/// `Error code 14: `) is left out, so each cause is read once.
+#[must_use]
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
+    let mut previous = text.clone();
     let mut source = error.source();
     while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
+        let said = inner.to_string();
+        let unlabelled = said
+            .split_once(": ")
+            .map_or(said.as_str(), |(_, rest)| rest);
+        if !previous.contains(&said) && !previous.starts_with(unlabelled) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        previous = said;
         source = inner.source();
     }
     text
@@ -137,6 +148,38 @@ mod tests {
         assert_eq!(
             chain(&error),
             "the insights database failed: confidence must be between 0 and 1, got 2"
+        );
+    }
+
+    #[test]
+    fn chains_say_each_cause_once() {
+        let sqlite = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(14),
+            Some("unable to open database file: db/prolobot.db".to_owned()),
+        );
+        let error = Error::Store(StoreError::Open {
+            path: "db/prolobot.db".into(),
+            source: sqlite,
+        });
+        assert_eq!(
+            chain(&error),
+            "the insights database failed: could not open the insights database db/prolobot.db: unable to open database file: db/prolobot.db"
+        );
+    }
+
+    #[test]
+    fn a_message_repeated_by_its_source_is_said_once() {
+        // serenity's HTTP error repeats its own message as its source.
+        #[derive(Debug, thiserror::Error)]
+        #[error("Error while sending HTTP request.")]
+        struct Request(#[source] std::io::Error);
+        #[derive(Debug, thiserror::Error)]
+        #[error("Error while sending HTTP request.")]
+        struct Http(#[source] Request);
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert_eq!(
+            chain(&Http(Request(refused))),
+            "Error while sending HTTP request.: refused"
         );
     }
 }

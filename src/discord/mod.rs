@@ -41,7 +41,7 @@ use crate::config::Config;
 use crate::store::Store;
 use client::production_http;
 pub use client::{build_client, intents, Data};
-pub(crate) use error::chain;
+pub use error::chain;
 use error::user_fixable;
 pub use error::Error;
 pub use reload::{KnowledgeBase, ReloadSummary};

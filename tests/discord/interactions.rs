@@ -47,6 +47,23 @@ pub fn is_ephemeral(request: &RecordedRequest) -> bool {
         .is_some_and(|flags| flags & EPHEMERAL != 0)
 }
 
+/// Someone other than the asker, clicking in the guild.
+fn stranger() -> InteractionSpec {
+    InteractionSpec {
+        user_id: OTHER_USER,
+        ..InteractionSpec::guild()
+    }
+}
+
+/// Asks [`COST_QUESTION`] in the support channel: the answer the bot posted.
+async fn cost_answer(fake: &FakeDiscord) -> Value {
+    let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    reply_to(fake, id)
+        .await
+        .response
+        .expect("the posted message")
+}
+
 #[tokio::test]
 async fn faq_ask_answers_only_the_asker_by_default_and_publicly_on_request() {
     let fake = FakeDiscord::start().await;
@@ -77,6 +94,7 @@ async fn faq_ask_answers_only_the_asker_by_default_and_publicly_on_request() {
     assert_eq!(
         buttons,
         [
+            "faq:m:cost-insurance".to_owned(),
             format!("faq:v:{asker}:2:1"),
             format!("faq:v:{asker}:2:0"),
             format!("faq:d:{asker}")
@@ -226,10 +244,7 @@ async fn only_the_asker_can_pick_a_suggestion() {
     let pick = custom_id(&message, "faq:s:");
     let entry_id = pick.rsplit(':').next().unwrap_or_default().to_owned();
 
-    let stranger = InteractionSpec {
-        user_id: OTHER_USER,
-        ..InteractionSpec::guild()
-    };
+    let stranger = stranger();
     let sent = fake
         .send_interaction(stranger.component_click(&pick, &message))
         .await;
@@ -260,20 +275,13 @@ async fn only_the_asker_can_pick_a_suggestion() {
 async fn a_feedback_click_is_stored_once_and_only_from_the_asker() {
     let fake = FakeDiscord::start().await;
     let bot = start_bot(&fake).await;
-    let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
-    let message = reply_to(&fake, id)
-        .await
-        .response
-        .expect("the posted message");
+    let message = cost_answer(&fake).await;
     let not_helpful = custom_ids(&message)
         .into_iter()
         .find(|id| id.starts_with("faq:v:") && id.ends_with(":0"))
         .expect("a Not helpful button");
 
-    let stranger = InteractionSpec {
-        user_id: OTHER_USER,
-        ..InteractionSpec::guild()
-    };
+    let stranger = stranger();
     let sent = fake
         .send_interaction(stranger.component_click(&not_helpful, &message))
         .await;
@@ -307,14 +315,52 @@ async fn a_feedback_click_is_stored_once_and_only_from_the_asker() {
 }
 
 #[tokio::test]
+async fn anyone_can_read_more_detail_which_only_they_see() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    let message = cost_answer(&fake).await;
+    let more = custom_id(&message, "faq:m:");
+    assert_eq!(more, "faq:m:cost-insurance");
+    let detail = library()
+        .detail("cost-insurance")
+        .expect("the entry has a detail");
+
+    let stranger = stranger();
+    for clicker in [stranger, InteractionSpec::guild()] {
+        let sent = fake
+            .send_interaction(clicker.component_click(&more, &message))
+            .await;
+        let response = callback(&fake, &sent).await;
+        assert_eq!(response.json("/type"), Some(&json!(4)), "{}", fake.dump());
+        assert!(is_ephemeral(&response), "only the clicker sees the detail");
+        assert_eq!(content(&response), detail.text());
+        assert!(content(&response).contains(disclaimer()));
+        assert_eq!(response.json("/data/allowed_mentions"), Some(&no_pings()));
+        assert!(custom_ids(response.json("/data").unwrap_or(&Value::Null)).is_empty());
+    }
+    assert!(
+        !fake.requests().iter().any(|r| r.method == "PATCH"),
+        "the posted answer stays as it was: {}",
+        fake.dump()
+    );
+
+    let gone = fake
+        .send_interaction(InteractionSpec::guild().component_click("faq:m:no-such-topic", &message))
+        .await;
+    let response = callback(&fake, &gone).await;
+    assert!(is_ephemeral(&response));
+    assert!(
+        content(&response).contains("no more detail"),
+        "{}",
+        content(&response)
+    );
+}
+
+#[tokio::test]
 async fn the_asker_can_delete_an_answer_and_others_cannot() {
     let fake = FakeDiscord::start().await;
     let _bot = start_bot(&fake).await;
-    let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
-    let message = reply_to(&fake, id)
-        .await
-        .response
-        .expect("the posted message");
+    let message = cost_answer(&fake).await;
     let delete = custom_id(&message, "faq:d:");
     let message_id = message["id"].as_str().unwrap_or_default().to_owned();
     let delete_path = format!(
@@ -322,10 +368,7 @@ async fn the_asker_can_delete_an_answer_and_others_cannot() {
         FakeDiscord::CHANNEL_ID
     );
 
-    let stranger = InteractionSpec {
-        user_id: OTHER_USER,
-        ..InteractionSpec::guild()
-    };
+    let stranger = stranger();
     let sent = fake
         .send_interaction(stranger.component_click(&delete, &message))
         .await;

@@ -40,6 +40,7 @@ async fn a_question_in_a_support_channel_gets_the_answer_with_the_disclaimer_and
     assert_eq!(
         buttons,
         [
+            "faq:m:cost-insurance".to_owned(),
             format!("faq:v:{asker}:1:1"),
             format!("faq:v:{asker}:1:0"),
             format!("faq:d:{asker}")

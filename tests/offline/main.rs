@@ -2,12 +2,14 @@
 //! (Discord end-to-end tests live in their own binary, `tests/discord`.)
 
 mod cli;
+mod console;
 mod content;
 mod eval;
 #[path = "../common/hostile.rs"]
 mod hostile;
 #[path = "../common/lcg.rs"]
 mod lcg;
+mod logs;
 mod replies;
 mod robustness;
 mod routing;

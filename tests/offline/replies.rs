@@ -38,6 +38,7 @@ fn every_reply(faq: &Faq) -> Vec<Reply> {
         composer.error(&"y".repeat(5_000)),
     ];
     replies.extend(faq.entries().iter().map(|e| composer.answer(e)));
+    replies.extend(faq.entries().iter().filter_map(|e| composer.detail(e)));
     let all: Vec<_> = faq.entries().iter().collect();
     replies.extend(all.windows(3).map(|w| composer.suggestions(w)));
     let rules: Vec<_> = faq.red_flags().rules.iter().collect();
@@ -62,6 +63,7 @@ fn every_reply_path_carries_the_disclaimer() {
     let replies = every_reply(&faq);
     for kind in [
         ReplyKind::Answer,
+        ReplyKind::Detail,
         ReplyKind::Suggestions,
         ReplyKind::NoMatch,
         ReplyKind::Emergency,
@@ -119,6 +121,42 @@ fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
             }
         }
     }
+}
+
+#[test]
+fn more_detail_repeats_the_title_and_sources_of_the_answer() {
+    let knowledge = crate::shipped();
+    let faq = knowledge.faq();
+    let composer = knowledge.composer();
+    let mut with_detail = 0;
+    for entry in faq.entries() {
+        let answer = composer.answer(entry);
+        assert_eq!(answer.has_detail(), entry.detail.is_some(), "{}", entry.id);
+        let Some(detail) = knowledge.detail(&entry.id) else {
+            assert!(composer.detail(entry).is_none());
+            continue;
+        };
+        with_detail += 1;
+        assert_eq!(detail.kind(), ReplyKind::Detail);
+        assert_eq!(detail.entry_id(), Some(entry.id.as_str()));
+        assert!(!detail.has_detail(), "a detail offers no further detail");
+        assert!(
+            detail
+                .text()
+                .starts_with(&format!("**{}**", entry.title.trim())),
+            "{}",
+            detail.text()
+        );
+        let text = entry.detail.as_deref().unwrap_or_default().trim();
+        assert!(detail.text().contains(text), "{}: not cut", entry.id);
+        let sources = answer.text().lines().find(|l| l.starts_with("-# Sources:"));
+        if let Some(sources) = sources {
+            assert!(detail.text().contains(sources), "{}", entry.id);
+        }
+        assert_carries_disclaimer(faq, &detail);
+    }
+    assert!(with_detail > 0, "the shipped FAQ has details");
+    assert!(knowledge.detail("no-such-entry").is_none());
 }
 
 #[test]

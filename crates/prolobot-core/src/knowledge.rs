@@ -131,6 +131,13 @@ impl Knowledge {
         self.matcher.rank(message)
     }
 
+    /// The longer text of the entry with id `entry_id`, for "More detail" after an answer;
+    /// `None` when the entry has no detail or is gone (the FAQ may have been edited since).
+    #[must_use]
+    pub fn detail(&self, entry_id: &str) -> Option<Reply> {
+        self.composer().detail(self.faq.entry(entry_id)?)
+    }
+
     /// The composer for replies that are not answers to a message: an entry by id, the topic
     /// list, notices and errors.
     #[must_use]

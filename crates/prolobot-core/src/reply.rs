@@ -16,6 +16,8 @@ use crate::render::{answer_body, fit_with_disclaimer};
 pub enum ReplyKind {
     /// One FAQ entry.
     Answer,
+    /// One FAQ entry's longer, fully sourced text, asked for after its answer ("More detail").
+    Detail,
     /// "Did you mean" with two or three entries.
     Suggestions,
     /// Nothing in the FAQ fits.
@@ -45,6 +47,7 @@ pub struct Reply {
     kind: ReplyKind,
     text: String,
     entry_id: Option<String>,
+    has_detail: bool,
     suggestions: Vec<Suggestion>,
     also: Option<Suggestion>,
 }
@@ -62,7 +65,7 @@ impl Reply {
         self.kind
     }
 
-    /// The answered entry, for answers.
+    /// The answered entry, for answers and details.
     #[must_use]
     pub fn entry_id(&self) -> Option<&str> {
         self.entry_id.as_deref()
@@ -72,6 +75,12 @@ impl Reply {
     #[must_use]
     pub fn also(&self) -> Option<&Suggestion> {
         self.also.as_ref()
+    }
+
+    /// Whether this answer's entry has a longer text to offer ([`Composer::detail`]).
+    #[must_use]
+    pub fn has_detail(&self) -> bool {
+        self.has_detail
     }
 
     /// The suggested entries, for suggestions.
@@ -135,12 +144,28 @@ impl<'f> Composer<'f> {
                 other.title, other.id
             );
         }
-        let mut reply = self.finish_led(ReplyKind::Answer, lead, &body);
-        reply.entry_id = Some(entry.id.clone());
+        let mut reply = self.entry_led(ReplyKind::Answer, entry, lead, &body);
         reply.also = also.map(|other| Suggestion {
             id: other.id.clone(),
             title: other.title.clone(),
         });
+        reply
+    }
+
+    /// The entry's longer, fully sourced text under the same title, with the same sources and
+    /// disclaimer as its answer; `None` when the entry has no detail.
+    #[must_use]
+    pub fn detail(&self, entry: &Entry) -> Option<Reply> {
+        let detail = entry.detail.as_deref()?;
+        let body = answer_body(&entry.title, detail, &entry.sources);
+        Some(self.entry_led(ReplyKind::Detail, entry, None, &body))
+    }
+
+    /// A reply about one entry; an answer offers the entry's detail when it has one.
+    fn entry_led(&self, kind: ReplyKind, entry: &Entry, lead: Option<&str>, body: &str) -> Reply {
+        let mut reply = self.finish_led(kind, lead, body);
+        reply.entry_id = Some(entry.id.clone());
+        reply.has_detail = kind == ReplyKind::Answer && entry.detail.is_some();
         reply
     }
 
@@ -160,9 +185,7 @@ impl<'f> Composer<'f> {
                 body.push_str(&self.topics());
             }
         }
-        let mut reply = self.finish_led(ReplyKind::Answer, lead, &body);
-        reply.entry_id = Some(entry.id.clone());
-        reply
+        self.entry_led(ReplyKind::Answer, entry, lead, &body)
     }
 
     /// "Did you mean" for a few entries.
@@ -279,6 +302,7 @@ impl<'f> Composer<'f> {
             kind,
             text,
             entry_id: None,
+            has_detail: false,
             suggestions: Vec::new(),
             also: None,
         }
