@@ -3,8 +3,10 @@
 //!
 //! Custom ids carry everything a click needs, so buttons keep working after a restart:
 //! `faq:s:<asker>:<entry>` (a suggestion), `faq:d:<asker>` (delete the reply),
-//! `faq:v:<asker>:<question row>:<1|0>` (helpful or not) and `faq:m:<entry>` (more detail: the
-//! one button anyone may use, so it names no asker).
+//! `faq:v:<asker>:<question row>:<1|0>` (helpful or not), `faq:m:<entry>` (more detail) and
+//! `faq:a:<entry>` (the answer to a second question the message also asked). The last two show
+//! FAQ text privately to whoever clicks and change nothing others see, so anyone may use them
+//! and they name no asker.
 
 use std::fmt;
 
@@ -39,6 +41,11 @@ pub(crate) enum Button {
         /// The answered entry.
         entry: String,
     },
+    /// Show the answer to the message's second question to whoever clicks, only to them.
+    Also {
+        /// The entry that answers the second question.
+        entry: String,
+    },
     /// Rate an answer; only the asker's first vote counts.
     Vote {
         /// Who asked.
@@ -60,6 +67,9 @@ impl Button {
                 entry: (*entry).to_owned(),
             }),
             ["faq", "m", entry] if is_entry_id(entry) => Some(Self::More {
+                entry: (*entry).to_owned(),
+            }),
+            ["faq", "a", entry] if is_entry_id(entry) => Some(Self::Also {
                 entry: (*entry).to_owned(),
             }),
             ["faq", "d", asker] => Some(Self::Delete {
@@ -84,7 +94,7 @@ impl Button {
             Self::Suggestion { asker, .. } | Self::Delete { asker } | Self::Vote { asker, .. } => {
                 Some(*asker)
             }
-            Self::More { .. } => None,
+            Self::More { .. } | Self::Also { .. } => None,
         }
     }
 }
@@ -96,6 +106,7 @@ impl fmt::Display for Button {
             Self::Suggestion { asker, entry } => write!(f, "faq:s:{asker}:{entry}"),
             Self::Delete { asker } => write!(f, "faq:d:{asker}"),
             Self::More { entry } => write!(f, "faq:m:{entry}"),
+            Self::Also { entry } => write!(f, "faq:a:{entry}"),
             Self::Vote {
                 asker,
                 question,
@@ -146,6 +157,16 @@ pub(crate) fn rows(reply: &Reply, placement: Placement) -> Vec<CreateActionRow> 
         if !buttons.is_empty() {
             rows.push(CreateActionRow::Buttons(buttons));
         }
+    }
+    if let (ReplyKind::Answer, Some(also)) = (reply.kind(), reply.also()) {
+        let id = Button::Also {
+            entry: also.id.clone(),
+        };
+        let label = format!("You also asked: {}", also.title);
+        rows.extend(
+            button(&id, &label, ButtonStyle::Secondary)
+                .map(|also| CreateActionRow::Buttons(vec![also])),
+        );
     }
     let mut last = Vec::new();
     if let (ReplyKind::Answer, true, Some(entry)) =
@@ -212,6 +233,9 @@ mod tests {
             Button::Delete { asker: 7 },
             Button::More {
                 entry: "side-effects".into(),
+            },
+            Button::Also {
+                entry: "procedure".into(),
             },
             Button::Vote {
                 asker: 7,
@@ -319,6 +343,12 @@ mod tests {
         let detailed = composer.answer(detailed);
         assert!(detailed.has_detail() && !answer.has_detail());
         let suggestions = composer.suggestions(&[first, second]);
+        let two_part = composer.decision(&prolobot_core::Decision::Answer {
+            entry: faq.find(&first.id).expect("first"),
+            also: faq.find(&second.id),
+            confidence: 0.9,
+            safety_net: false,
+        });
         let no_match = composer.no_match();
         let at = |question, deletable| Placement {
             asker: 9,
@@ -332,6 +362,14 @@ mod tests {
             format!("faq:s:9:{}", second.id),
         ];
         let cases = [
+            (
+                &two_part,
+                at(Some(4), true),
+                vec![
+                    vec![format!("faq:a:{}", second.id)],
+                    votes_and_delete.clone(),
+                ],
+            ),
             (&answer, at(Some(4), true), vec![votes_and_delete]),
             (
                 &answer,

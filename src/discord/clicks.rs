@@ -33,6 +33,7 @@ pub(super) async fn on_click(
     let is_asker = button.asker() == Some(clicker);
     let response = match button {
         Button::More { entry } => detail(&composer, &knowledge, &entry),
+        Button::Also { entry } => also_asked(&composer, &knowledge, &entry, clicker),
         Button::Delete { .. } => {
             if is_asker || member_is_moderator(click.member.as_ref(), &data.config.moderator_roles)
             {
@@ -77,6 +78,28 @@ fn refusal(composer: &Composer<'_>) -> Reply {
     composer.error(
         "only the person who asked can use these buttons. You can ask your own question, or use `/faq topic`.",
     )
+}
+
+/// Someone asked for the answer to the message's second question: it is shown to them alone,
+/// with its own More detail button.
+fn also_asked(
+    composer: &Composer<'_>,
+    knowledge: &Knowledge,
+    entry: &str,
+    clicker: u64,
+) -> CreateInteractionResponse {
+    let Some(entry) = knowledge.faq().entry(entry) else {
+        let reply = composer
+            .error("that topic is no longer in the FAQ. `/faq list` shows the current ones.");
+        return outgoing::ephemeral(&reply, Vec::new());
+    };
+    let reply = composer.answer(entry);
+    let placement = Placement {
+        asker: clicker,
+        question: None,
+        deletable: false,
+    };
+    outgoing::ephemeral(&reply, buttons::rows(&reply, placement))
 }
 
 /// The asker picked a suggestion: the "did you mean" message becomes the answer.
