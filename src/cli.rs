@@ -1,4 +1,5 @@
-//! Command-line interface over the library core: check, ask, chat, match, eval, explain, run, report.
+//! Command-line interface over the library core: check, ask, chat, match, eval, explain, run,
+//! report, teach (in `cli/teach.rs`).
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ macro_rules! out {
         writeln!(io::stdout().lock(), $($arg)*)?
     };
 }
+
+mod teach;
 
 /// Answers prolotherapy questions from a curated FAQ, on Discord or offline.
 #[derive(Parser)]
@@ -76,6 +79,9 @@ enum Command {
         #[arg(long, value_enum, value_name = "FORMAT")]
         export: Option<Export>,
     },
+    /// Teach the bot a question it missed: add it to an entry's example questions in the FAQ
+    /// file (checked first, undoable), or its subject to the off-topic subjects.
+    Teach(teach::TeachArgs),
 }
 
 /// Export formats of `prolobot report`.
@@ -106,6 +112,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Explain { question } => explain(faq, &question.join(" ")),
         Command::Run => run_bot(config),
         Command::Report { since_days, export } => report(&config, since_days, export),
+        Command::Teach(args) => teach::run(faq, args),
     }
 }
 

@@ -63,7 +63,10 @@ pub(super) fn prepare(
     };
     let edited = edit::add(source, &change)?;
     let after = Version::edited(path, &edited)?;
-    let mut refusal = Refusal::default();
+    let mut refusal = Refusal {
+        forceable: true,
+        ..Refusal::default()
+    };
     let results = match (&change, request) {
         (Change::Phrasings { entry, questions }, _) => questions
             .iter()
@@ -179,6 +182,7 @@ impl Version {
             TeachError::Invalid { problems, .. } => TeachError::Refused(Refusal {
                 reasons: vec![format!("the FAQ would not be valid:\n{problems}")],
                 help: vec!["a shorter, plainer phrasing".to_owned()],
+                forceable: false,
             }),
             other => other,
         })
@@ -364,11 +368,13 @@ fn phrasings_to_add(
         return Err(TeachError::Refused(Refusal {
             reasons: vec![format!("there is no entry \"{entry}\"")],
             help: vec![format!("one of: {}", ids.join(", "))],
+            forceable: false,
         }));
     };
     let mut seen: Vec<String> = target.questions.iter().map(|q| normalise(q)).collect();
     let mut left_out = Vec::new();
     let mut taught: Vec<String> = Vec::new();
+    let mut answered_already = false;
     for question in questions.iter().map(|q| tidy(q)) {
         let key = normalise(&question);
         let reason = if key.is_empty() {
@@ -378,6 +384,7 @@ fn phrasings_to_add(
                 "already one of {entry}'s questions, or given twice"
             ))
         } else if !force && before.answered(&before.knowledge.decide(&question)) == Some(entry) {
+            answered_already = true;
             Some(format!("already answered with {entry}"))
         } else {
             None
@@ -393,6 +400,7 @@ fn phrasings_to_add(
         return Err(TeachError::Refused(Refusal {
             reasons: vec![format!("nothing to teach: {}", left_out.join("; "))],
             help: Vec::new(),
+            forceable: answered_already,
         }));
     }
     let change = Change::Phrasings {
@@ -416,6 +424,7 @@ fn off_topic_to_add(
         Err(TeachError::Refused(Refusal {
             reasons: vec![reason],
             help: help.iter().map(|&h| h.to_owned()).collect(),
+            forceable: false,
         }))
     };
     let name_it = "name the subject yourself (`--subject WORDS`, or the subject option on Discord)";

@@ -40,6 +40,9 @@ pub struct Refusal {
     pub reasons: Vec<String>,
     /// What the moderator could do instead.
     pub help: Vec<String>,
+    /// Whether forcing would add it anyway: only matching checks failed (a forced change must
+    /// still validate, and some requests have nothing to add).
+    pub forceable: bool,
 }
 
 /// What an undo took out.

@@ -13,6 +13,7 @@ mod robustness;
 mod routing;
 mod safety;
 mod stackfaq;
+mod teach;
 mod validation;
 
 use std::path::PathBuf;
