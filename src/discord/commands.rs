@@ -1,5 +1,5 @@
 //! Slash commands: `/faq` for everyone (ask, topic, list) and `/faqmod` for moderators (reload,
-//! test, stats).
+//! test, stats, and teach, in [`teach`](super::teach)).
 //!
 //! Moderator commands are a separate top-level command because Discord's
 //! `default_member_permissions` applies to whole commands, not to subcommands; the server-side
@@ -14,6 +14,7 @@ use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
 use super::insights::Handled;
 use super::layout::code_block;
+use super::teach::teach;
 use super::{outgoing, reload, Data, Error};
 use crate::store::ReportQuery;
 use prolobot_core::{body_room, Entry, EntryRef, Knowledge, Reply};
@@ -108,7 +109,7 @@ async fn list(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(
     slash_command,
     rename = "faqmod",
-    subcommands("reload", "test", "stats"),
+    subcommands("reload", "test", "stats", "teach"),
     subcommand_required,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
@@ -175,7 +176,7 @@ async fn moderator_check(ctx: Context<'_>) -> Result<bool, Error> {
 }
 
 /// Sends `reply` as the command's response, ephemeral unless `public`.
-async fn send(
+pub(super) async fn send(
     ctx: Context<'_>,
     reply: &Reply,
     question: Option<i64>,
@@ -192,7 +193,7 @@ async fn send(
 }
 
 #[allow(clippy::unused_async)] // poise calls autocomplete callbacks as async functions
-async fn complete_topic(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+pub(super) async fn complete_topic(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
     let knowledge = ctx.data().knowledge.current();
     let choices = topic_choices(&knowledge, partial)
         .into_iter()

@@ -6,6 +6,7 @@
 //! something else (`[subjects]`), another entry that wins (a clearer phrasing or a keyword).
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use prolobot_core::{
     normalise, Analyzer, Decision, Diagnostic, Explanation, Faq, Knowledge, Loaded, Severity,
@@ -251,8 +252,8 @@ impl Version {
                 if self.answered(&self.knowledge.decide(question)) != Some(id) {
                     continue;
                 }
-                let now = after.knowledge.explain(question);
-                if after.answered(now.decision()) != Some(id) {
+                if after.answered(&after.knowledge.decide(question)) != Some(id) {
+                    let now = after.knowledge.explain(question);
                     pulled.push(format!(
                         "\"{question}\" ({id}, now {})",
                         after.describe(question, &now)
@@ -289,6 +290,12 @@ fn tidy(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The analyzer, built once (it stems thousands of common words).
+fn analyzer() -> &'static Analyzer {
+    static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
+    ANALYZER.get_or_init(Analyzer::default)
+}
+
 /// A word of a question that the FAQ did not use.
 struct UnknownWord {
     /// Its position among the question's words.
@@ -307,7 +314,7 @@ fn unknown_words(question: &str, before: &Explanation) -> Vec<UnknownWord> {
         .map(|(term, _, _)| term)
         .collect();
     let mut found: Vec<UnknownWord> = Vec::new();
-    for (position, token) in Analyzer::default().tokens(question).into_iter().enumerate() {
+    for (position, token) in analyzer().tokens(question).into_iter().enumerate() {
         if !token.stop
             && unknown.contains(&token.stem.as_str())
             && !found.iter().any(|known| known.word == token.word)
@@ -326,7 +333,7 @@ fn unknown_words(question: &str, before: &Explanation) -> Vec<UnknownWord> {
 /// their stems: "physiotherapi"), or `stems` itself when they are not found in a row.
 fn as_typed(question: &str, stems: &str) -> String {
     let wanted: Vec<&str> = stems.split(' ').collect();
-    let tokens: Vec<_> = Analyzer::default()
+    let tokens: Vec<_> = analyzer()
         .tokens(question)
         .into_iter()
         .filter(|token| !token.stop || wanted.contains(&token.stem.as_str()))

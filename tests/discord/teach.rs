@@ -1,0 +1,194 @@
+//! `/faqmod teach` end to end: a moderator teaches a question the bot missed, and the same
+//! question is answered with that entry at once; undo takes it out again; others are refused.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::bot::{
+    expected_text, is_log_post, library, reply_in, start_bot, MOD_ROLE, OTHER_CHANNEL,
+};
+use crate::fake::{FakeDiscord, InteractionSpec, MessageSpec, SentInteraction, TIMEOUT};
+use crate::interactions::{callback, content, is_ephemeral, sub, text_option};
+use prolobot_core::Outcome;
+
+/// A question the shipped FAQ has no answer for, and the entry that should answer it.
+const MISSED: &str = "does it help tinnitus";
+const ENTRY: &str = "conditions-treated";
+
+/// `/faqmod teach <name> options...`.
+fn teach(name: &str, options: Value) -> Value {
+    json!([{"name": "teach", "type": 2, "options": sub(name, options)}])
+}
+
+fn moderator() -> InteractionSpec {
+    InteractionSpec {
+        roles: vec![MOD_ROLE],
+        ..InteractionSpec::guild()
+    }
+}
+
+/// How long a teach command may take here: it indexes the shipped FAQ twice, which in a debug
+/// build with other tests running takes seconds (a release build: well under one).
+const TEACH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The bot's answer to a deferred command: its follow-up message.
+async fn follow_up(fake: &FakeDiscord, sent: &SentInteraction) -> String {
+    let posted = fake
+        .wait_for_request(|r| r.is("POST", &sent.webhook_path()), TEACH_TIMEOUT)
+        .await;
+    posted
+        .json("/content")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The text of the bot's reply to `question`, asked with a mention (so that it replies even
+/// when it has no answer, which in a support channel it would not).
+async fn ask(fake: &FakeDiscord, question: &str) -> String {
+    let id = fake
+        .send_message(MessageSpec::mention(OTHER_CHANNEL, question))
+        .await;
+    let reply = reply_in(fake, OTHER_CHANNEL, id).await;
+    reply
+        .json("/content")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_missed_question_taught_by_a_moderator_is_answered_with_that_entry_at_once() {
+    let fake = FakeDiscord::start().await;
+    let bot = start_bot(&fake).await;
+    let original = std::fs::read_to_string(bot.faq_path()).expect("faq.toml");
+    assert_eq!(library().decide(MISSED).outcome(), Outcome::NoMatch);
+    assert_eq!(ask(&fake, MISSED).await, expected_text(MISSED));
+    // What a moderator sees in `/faqmod stats`, and teaches.
+    let unanswered = bot.report().unanswered[0].examples[0].clone();
+    assert_eq!(unanswered, prolobot_core::normalise(MISSED));
+
+    let options = teach(
+        "add",
+        json!([
+            text_option("question", &unanswered),
+            text_option("entry", ENTRY)
+        ]),
+    );
+    let sent = fake
+        .send_interaction(moderator().slash_command("faqmod", options))
+        .await;
+    let deferred = callback(&fake, &sent).await;
+    assert_eq!(deferred.json("/type"), Some(&json!(5)), "{}", fake.dump());
+    assert!(is_ephemeral(&deferred));
+    let answer = follow_up(&fake, &sent).await;
+    assert!(answer.starts_with("**Taught.** Live now"), "{answer}");
+    assert!(
+        answer.contains(&format!("now: answered with {ENTRY}")),
+        "{answer}"
+    );
+    let logged = fake.wait_for_request(is_log_post, TIMEOUT).await;
+    let logged = logged
+        .json("/content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    assert!(
+        logged.contains(&format!("**FAQ taught** by <@{}>", FakeDiscord::USER_ID)),
+        "{logged}"
+    );
+    assert!(
+        logged.contains(MISSED) && logged.contains(ENTRY),
+        "{logged}"
+    );
+
+    let title = &library().faq().entry(ENTRY).expect("entry").title;
+    let answered = ask(&fake, MISSED).await;
+    assert!(answered.contains(title.as_str()), "{answered}");
+
+    let sent = fake
+        .send_interaction(moderator().slash_command("faqmod", teach("undo", json!([]))))
+        .await;
+    let undone = follow_up(&fake, &sent).await;
+    assert!(undone.starts_with("**Undone.**"), "{undone}");
+    assert_eq!(
+        std::fs::read_to_string(bot.faq_path()).expect("faq.toml"),
+        original
+    );
+    assert_eq!(ask(&fake, MISSED).await, expected_text(MISSED));
+}
+
+#[tokio::test]
+async fn teaching_is_refused_to_non_moderators_and_writes_nothing() {
+    let fake = FakeDiscord::start().await;
+    let bot = start_bot(&fake).await;
+    let original = std::fs::read_to_string(bot.faq_path()).expect("faq.toml");
+    let options = teach(
+        "add",
+        json!([text_option("question", MISSED), text_option("entry", ENTRY)]),
+    );
+
+    let sent = fake
+        .send_interaction(InteractionSpec::guild().slash_command("faqmod", options))
+        .await;
+
+    let response = callback(&fake, &sent).await;
+    assert!(
+        content(&response).contains("only for moderators"),
+        "{}",
+        fake.dump()
+    );
+    assert!(is_ephemeral(&response));
+    assert_eq!(
+        std::fs::read_to_string(bot.faq_path()).expect("faq.toml"),
+        original
+    );
+    assert!(!fake.requests().iter().any(is_log_post));
+    assert!(!bot.dir.path().join("faq.teach.jsonl").exists());
+}
+
+#[tokio::test]
+async fn the_entry_autocompletes_and_a_refusal_says_why_and_offers_force() {
+    let fake = FakeDiscord::start().await;
+    let bot = start_bot(&fake).await;
+    let original = std::fs::read_to_string(bot.faq_path()).expect("faq.toml");
+    let typed = teach(
+        "add",
+        json!([
+            text_option("question", MISSED),
+            {"name": "entry", "type": 3, "value": "condtions", "focused": true}
+        ]),
+    );
+    let sent = fake
+        .send_interaction(moderator().autocomplete("faqmod", typed))
+        .await;
+    let choices = callback(&fake, &sent).await;
+    assert_eq!(
+        choices.json("/data/choices/0/value"),
+        Some(&json!(ENTRY)),
+        "{}",
+        fake.dump()
+    );
+    let options = teach(
+        "add",
+        json!([
+            text_option("question", "how much does prolotherapy cost"),
+            text_option("entry", "aftercare")
+        ]),
+    );
+
+    let sent = fake
+        .send_interaction(moderator().slash_command("faqmod", options))
+        .await;
+
+    let answer = follow_up(&fake, &sent).await;
+    assert!(
+        answer.contains("Not taught; nothing was written."),
+        "{answer}"
+    );
+    assert!(answer.contains("`force: True`"), "{answer}");
+    assert_eq!(
+        std::fs::read_to_string(bot.faq_path()).expect("faq.toml"),
+        original
+    );
+}
