@@ -364,7 +364,11 @@ fn report(config: &Config, since_days: Option<u32>, export: Option<Export>) -> R
     let report = report::build(rows, &|text| analyzer.terms(text));
     match export {
         Some(Export::Csv) => report.write_csv(io::stdout().lock())?,
-        None => out!("{}", report.render_text(REPORT_CHARS)),
+        None => out!(
+            "{}{}",
+            report.render_text(REPORT_CHARS),
+            teach::report_lines(&config.faq_path, &report.unanswered)
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `prolobot teach`: the command-line edge of [`prolobot::teach`]. Refusals and conflicts are
 //! printed with exit code 1, like `check`; only failures to read or write are errors (exit 2).
+//! Also the `prolobot teach` lines `prolobot report` prints under its unanswered groups.
 
 use std::io::{self, Write as _};
 use std::path::Path;
@@ -7,7 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use clap::Args;
+use prolobot::config::Setting;
+use prolobot::report::UnansweredGroup;
 use prolobot::teach::{self, Request, TeachError};
+use prolobot_core::{Faq, Knowledge};
 
 /// Who the journal says taught from the command line.
 const BY: &str = "command line";
@@ -96,4 +100,14 @@ fn finish(result: Result<impl std::fmt::Display, TeachError>, hint: &str) -> Res
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// The `prolobot teach` lines for the report's unanswered `groups`, each group's entry the one
+/// closest to its examples in the FAQ at `faq` (`ENTRY` when the FAQ does not load). `--faq` is
+/// in the lines unless `faq` is the default.
+pub(super) fn report_lines(faq: &Path, groups: &[UnansweredGroup]) -> String {
+    let knowledge = Faq::load(faq).ok().map(|loaded| Knowledge::new(loaded.faq));
+    let default = Setting::default_of("PROLOBOT_FAQ").unwrap_or_default();
+    let named = (faq != Path::new(&default)).then_some(faq);
+    teach::command_lines(groups, knowledge.as_ref(), named)
 }

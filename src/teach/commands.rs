@@ -1,7 +1,8 @@
 //! `prolobot teach` command lines for the report's unanswered groups, so a moderator can act on a
-//! group by pasting a line: one teaches the group's examples to the entry closest to them, one
-//! declines their subject as off-topic. Every argument is shell-quoted, so nothing in a question
-//! can run as a command.
+//! group by pasting a line: one teaches the group's examples to an entry, one declines their
+//! subject as off-topic. The bot could not pick the entry for these questions, so the line says
+//! `ENTRY` for the moderator to replace, and the entries closest to the examples are listed above
+//! it. Every argument is shell-quoted, so nothing in a question can run as a command.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -11,12 +12,13 @@ use prolobot_core::Knowledge;
 
 use crate::report::UnansweredGroup;
 
-/// Stands for the entry when no entry is close to a group's examples.
-const NO_ENTRY: &str = "ENTRY";
+/// Stands for the entry in a teach line, for the moderator to replace.
+const ENTRY: &str = "ENTRY";
+/// How many of the closest entries are listed for a group.
+const CLOSEST: usize = 3;
 
 /// The teach command lines for `groups`, under a heading; empty when there are no groups.
-/// `knowledge` picks each group's closest entry (without it every line says `ENTRY`); `faq` is
-/// passed as `--faq` when given.
+/// `knowledge` lists each group's closest entries; `faq` is passed as `--faq` when given.
 #[must_use]
 pub fn command_lines(
     groups: &[UnansweredGroup],
@@ -34,26 +36,29 @@ pub fn command_lines(
         None => "prolobot teach".to_owned(),
     };
     let mut out = String::from(
-        "\nTeach the bot (the entry is the closest one to the examples, not always the right one; change it if needed):",
+        "\n\nTeach the bot: replace ENTRY with the entry that answers a group (it is checked \
+         before anything is written), or decline the group's subject as off-topic:",
     );
     for group in groups {
         let examples: Vec<&str> = group.examples.iter().map(String::as_str).collect();
         let Some(first) = examples.first() else {
             continue;
         };
-        let entry = knowledge
-            .and_then(|knowledge| closest_entry(knowledge, &examples))
-            .unwrap_or(NO_ENTRY);
         let shown: Vec<String> = examples
             .iter()
             .map(|e| format!("\"{}\"", one_line(e)))
             .collect();
+        let closest = knowledge.map_or_else(Vec::new, |k| closest_entries(k, &examples));
+        let closest = if closest.is_empty() {
+            String::new()
+        } else {
+            format!(" (closest entries: {})", closest.join(", "))
+        };
         let _ = write!(
             out,
-            "\n# {}x: {}\n{program} {}{}\n{program} --off-topic{}",
+            "\n# {}x: {}{closest}\n{program} {ENTRY}{}\n{program} --off-topic{}",
             group.count(),
             shown.join(" / "),
-            shell_quote(entry),
             arguments(&examples),
             arguments(&[first]),
         );
@@ -75,18 +80,21 @@ fn arguments(texts: &[&str]) -> String {
     })
 }
 
-/// The entry the examples together are closest to, by the matcher's ranking.
-fn closest_entry<'k>(knowledge: &'k Knowledge, examples: &[&str]) -> Option<&'k str> {
+/// The entries the examples together are closest to, by the matcher's ranking, best first.
+fn closest_entries<'k>(knowledge: &'k Knowledge, examples: &[&str]) -> Vec<&'k str> {
     let mut scores: HashMap<_, f32> = HashMap::new();
     for example in examples {
         for candidate in knowledge.rank(example) {
             *scores.entry(candidate.entry).or_default() += candidate.confidence;
         }
     }
-    scores
+    let mut ranked: Vec<_> = scores.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked
         .into_iter()
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        .take(CLOSEST)
         .map(|(entry, _)| knowledge.faq().get(entry).id.as_str())
+        .collect()
 }
 
 /// `text` on one line with no control characters, for a `#` comment.
@@ -116,6 +124,7 @@ pub fn shell_quote(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixture::FAQ;
     use super::*;
     use prolobot_core::Faq;
 
@@ -142,23 +151,27 @@ mod tests {
 
     #[test]
     fn each_group_gets_a_teach_line_and_an_off_topic_line() {
-        let faq = Faq::from_toml_str(super::super::fixture::FAQ).unwrap().faq;
-        let knowledge = Knowledge::new(faq);
+        let knowledge = Knowledge::new(Faq::from_toml_str(FAQ).unwrap().faq);
         let groups = [
-            group(&["how much does the jab cost me", "cost of it'"]),
-            group(&["qqq zzz"]),
+            group(&["how much will the jab cost me", "cost of it'"]),
+            group(&["qqq zzz\n# not a comment"]),
         ];
         let lines = command_lines(&groups, Some(&knowledge), Some(Path::new("my faq.toml")));
-        assert_eq!(
-            lines,
-            "\nTeach the bot (the entry is the closest one to the examples, not always the right one; change it if needed):\n\
-             # 2x: \"how much does the jab cost me\" / \"cost of it'\"\n\
-             prolobot --faq 'my faq.toml' teach cost-insurance 'how much does the jab cost me' 'cost of it'\\'''\n\
-             prolobot --faq 'my faq.toml' teach --off-topic 'how much does the jab cost me'\n\
-             # 1x: \"qqq zzz\"\n\
-             prolobot --faq 'my faq.toml' teach ENTRY 'qqq zzz'\n\
-             prolobot --faq 'my faq.toml' teach --off-topic 'qqq zzz'"
-        );
+        let expected = [
+            "",
+            "",
+            "Teach the bot: replace ENTRY with the entry that answers a group (it is checked before \
+             anything is written), or decline the group's subject as off-topic:",
+            "# 2x: \"how much will the jab cost me\" / \"cost of it'\" (closest entries: cost-insurance)",
+            r"prolobot --faq 'my faq.toml' teach ENTRY 'how much will the jab cost me' 'cost of it'\'''",
+            "prolobot --faq 'my faq.toml' teach --off-topic 'how much will the jab cost me'",
+            "# 1x: \"qqq zzz # not a comment\"",
+            "prolobot --faq 'my faq.toml' teach ENTRY 'qqq zzz",
+            "# not a comment'",
+            "prolobot --faq 'my faq.toml' teach --off-topic 'qqq zzz",
+            "# not a comment'",
+        ];
+        assert_eq!(lines.split('\n').collect::<Vec<_>>(), expected);
         assert_eq!(command_lines(&[], Some(&knowledge), None), "");
     }
 

@@ -139,3 +139,62 @@ fn teach_says_what_is_missing_from_its_arguments() {
     );
     assert_eq!(faq(dir.path()), original);
 }
+
+#[test]
+fn report_prints_teach_lines_that_run_as_printed() {
+    use prolobot::store::{QuestionRecord, Store};
+    use prolobot_core::{normalise, Outcome};
+
+    let (dir, original) = shipped_copy();
+    let store = Store::open(&dir.path().join("prolobot.db")).unwrap();
+    for (at, asked) in [(1, MISSED), (2, "Would it help tinnitus?")] {
+        let question = normalise(asked);
+        let record = QuestionRecord {
+            at: 1_700_000_000 + at,
+            guild_id: Some(1),
+            channel_id: 2,
+            question: &question,
+            outcome: Outcome::NoMatch,
+            entry_id: None,
+            confidence: 0.2,
+        };
+        store.record(&record).unwrap();
+    }
+    drop(store);
+
+    let (out, shown) = run(dir.path(), &["report"]);
+    assert!(out.status.success(), "{shown}");
+    let teach_line = format!("prolobot teach ENTRY 'would it help tinnitus' '{MISSED}'");
+    assert!(shown.contains(&teach_line), "{shown}");
+    assert!(shown.contains(ENTRY), "among the closest entries: {shown}");
+    assert!(
+        shown.contains("prolobot teach --off-topic 'would it help tinnitus'"),
+        "{shown}"
+    );
+
+    // Pasted into a shell (the built binary for `prolobot`, the entry for ENTRY), the line
+    // teaches the group.
+    let binary = env!("CARGO_BIN_EXE_prolobot");
+    let script = teach_line
+        .replacen("prolobot", &format!("'{binary}'"), 1)
+        .replacen("ENTRY", ENTRY, 1);
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(
+        inserted_lines(&original, &faq(dir.path())),
+        [
+            "  \"would it help tinnitus\",\n".to_owned(),
+            format!("  \"{MISSED}\",\n")
+        ]
+    );
+}
