@@ -16,6 +16,10 @@ use super::edit::{self, Change};
 use super::outcome::{quoted_list, QuestionResult, Refusal, Taught};
 use super::TeachError;
 
+/// What helps when the subject of an off-topic question is not clear.
+const NAME_IT: &str =
+    "name the subject yourself (`--subject WORDS`, or the subject option on Discord)";
+
 /// Most example questions a refusal lists as pulled away from their entries.
 const MAX_LISTED: usize = 5;
 
@@ -88,7 +92,7 @@ pub(super) fn prepare(
     if !pulled.is_empty() {
         let shown: Vec<&str> = pulled.iter().take(MAX_LISTED).map(String::as_str).collect();
         let more = pulled.len().saturating_sub(MAX_LISTED);
-        refusal.reasons.push(format!(
+        let reason = format!(
             "it would take {} of the FAQ's own example question(s) away from their entry: {}{}",
             pulled.len(),
             shown.join("; "),
@@ -97,16 +101,16 @@ pub(super) fn prepare(
             } else {
                 String::new()
             }
-        ));
-        refusal.help.push(match &change {
+        );
+        let help = match &change {
             Change::Phrasings { .. } => {
-                "a phrasing without the general words those questions share".to_owned()
+                "a phrasing without the general words those questions share"
             }
             Change::OffTopic { .. } => {
                 "subject words that only name the other subject, not words the FAQ's questions use"
-                    .to_owned()
             }
-        });
+        };
+        refusal.push(reason, help.to_owned());
     }
     if !refusal.reasons.is_empty() && !force {
         if let Some(question) = results.first().map(|r: &QuestionResult| &r.question) {
@@ -434,7 +438,6 @@ fn off_topic_to_add(
             forceable: false,
         }))
     };
-    let name_it = "name the subject yourself (`--subject WORDS`, or the subject option on Discord)";
     if let Decision::Emergency { .. } = explanation.decision() {
         return refused(
             format!(
@@ -452,7 +455,7 @@ fn off_topic_to_add(
     }
     let words = match subject.map(tidy) {
         Some(given) if normalise(&given).is_empty() => {
-            return refused("the subject has no words".to_owned(), &[name_it]);
+            return refused("the subject has no words".to_owned(), &[NAME_IT]);
         }
         Some(given) => given,
         None => {
@@ -463,9 +466,10 @@ fn off_topic_to_add(
             let Some(first) = rare.first().map(|word| word.position) else {
                 return refused(
                     format!(
-                        "no word of \"{question}\" clearly names another subject: the FAQ uses them all, or they are everyday words"
+                        "no word of \"{question}\" clearly names another subject: the FAQ uses \
+                         them all, or they are everyday words"
                     ),
-                    &[name_it],
+                    &[NAME_IT],
                 );
             };
             rare.iter()
@@ -501,21 +505,26 @@ fn check_reaches(
     }
     let gets = &result.after;
     if let Decision::Emergency { .. } = now.decision() {
-        refusal.reasons.push(format!(
-            "\"{question}\" gets {gets}: a report of danger always gets the safety guidance, whatever the FAQ says"
-        ));
-        refusal
-            .help
-            .push("nothing: such messages are for the safety guidance".to_owned());
+        refusal.push(
+            format!(
+                "\"{question}\" gets {gets}: a report of danger always gets the safety \
+                 guidance, whatever the FAQ says"
+            ),
+            "nothing: such messages are for the safety guidance".to_owned(),
+        );
         return result;
     }
     if let Some(about) = declined_as(question, &now) {
-        refusal.reasons.push(format!(
-            "\"{question}\" reads as being about something else (\"{about}\"), and such questions are declined"
-        ));
-        refusal.help.push(format!(
-            "if \"{about}\" is another name for prolotherapy, add it to `[subjects] own`; if it is another treatment, declining the question is right"
-        ));
+        refusal.push(
+            format!(
+                "\"{question}\" reads as being about something else (\"{about}\"), and such \
+                 questions are declined"
+            ),
+            format!(
+                "if \"{about}\" is another name for prolotherapy, add it to `[subjects] own`; if \
+                 it is another treatment, declining the question is right"
+            ),
+        );
         return result;
     }
     let faq = after.faq();
@@ -529,29 +538,28 @@ fn check_reaches(
     });
     if let Some(rival) = rival {
         let title = faq.entry(rival).map_or("", |e| e.title.as_str());
-        refusal.reasons.push(format!(
-            "\"{question}\" would get {gets}: {rival} (\"{title}\") is at least as close"
-        ));
-        refusal.help.push(format!(
-            "a clearer phrasing that says what sets {entry} apart, or a word of the question added to {entry}'s `keywords`"
-        ));
+        refusal.push(
+            format!("\"{question}\" would get {gets}: {rival} (\"{title}\") is at least as close"),
+            format!(
+                "a clearer phrasing that says what sets {entry} apart, or a word of the question \
+                 added to {entry}'s `keywords`"
+            ),
+        );
     } else {
-        refusal.reasons.push(format!(
-            "\"{question}\" would get {gets}: too few of its words count for matching"
-        ));
-        refusal
-            .help
-            .push("a fuller phrasing, with the words people use for this topic".to_owned());
+        refusal.push(
+            format!("\"{question}\" would get {gets}: too few of its words count for matching"),
+            "a fuller phrasing, with the words people use for this topic".to_owned(),
+        );
     }
     let unknown: Vec<String> = unknown_words(question, &then)
         .into_iter()
         .map(|unknown| unknown.word)
         .collect();
     if !unknown.is_empty() {
+        let unknown = quoted_list(&unknown);
         refusal.help.push(format!(
-            "the FAQ did not use {}: if they mean a word it uses, a synonym teaches every question with them at once (`[synonyms]`: the FAQ's word = [{}])",
-            quoted_list(&unknown),
-            quoted_list(&unknown)
+            "the FAQ did not use {unknown}: if they mean a word it uses, a synonym teaches every \
+             question with them at once (`[synonyms]`: the FAQ's word = [{unknown}])"
         ));
     }
     result
@@ -578,21 +586,25 @@ fn check_declined(
         return result;
     }
     if now.names_own_subject() {
-        refusal.reasons.push(format!(
-            "\"{question}\" names prolotherapy (or compares something with it), so it stays a prolotherapy question: off-topic subjects only decline questions that never name it"
-        ));
-        refusal.help.push(format!(
-            "teach it to an entry instead (`prolobot teach ENTRY \"{question}\"`), or leave it unanswered"
-        ));
+        refusal.push(
+            format!(
+                "\"{question}\" names prolotherapy (or compares something with it), so it stays a \
+                 prolotherapy question: off-topic subjects only decline questions that never \
+                 name it"
+            ),
+            format!(
+                "teach it to an entry instead (`prolobot teach ENTRY \"{question}\"`), or leave it \
+                 unanswered"
+            ),
+        );
     } else {
-        refusal.reasons.push(format!(
-            "\"{question}\" still gets {}, not declined as about {}",
-            result.after,
-            quoted_list(subjects)
-        ));
-        refusal.help.push(
-            "name the subject as the question says it (`--subject WORDS`, or the subject option on Discord)"
-                .to_owned(),
+        let subjects = quoted_list(subjects);
+        refusal.push(
+            format!(
+                "\"{question}\" still gets {}, not declined as about {subjects}",
+                result.after
+            ),
+            NAME_IT.to_owned(),
         );
     }
     result

@@ -39,7 +39,7 @@ impl Change {
         }
     }
 
-    /// Where the texts go, for messages: "aftercare's questions" or "[subjects] other".
+    /// Where the texts go, for messages: `aftercare's questions` or `[subjects] other`.
     #[must_use]
     pub fn list_name(&self) -> String {
         match self {

@@ -54,6 +54,14 @@ pub struct Undone {
     pub by: String,
 }
 
+impl Refusal {
+    /// Adds a failed check: why, and what would help.
+    pub(super) fn push(&mut self, reason: String, help: String) {
+        self.reasons.push(reason);
+        self.help.push(help);
+    }
+}
+
 impl fmt::Display for Taught {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.change {

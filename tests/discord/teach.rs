@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::bot::{
-    expected_text, is_log_post, library, reply_in, start_bot, MOD_ROLE, OTHER_CHANNEL,
+    expected_text, is_log_post, library, reply_in, start_bot, Bot, MOD_ROLE, OTHER_CHANNEL,
 };
 use crate::fake::{FakeDiscord, InteractionSpec, MessageSpec, SentInteraction, TIMEOUT};
 use crate::interactions::{callback, content, is_ephemeral, sub, text_option};
@@ -19,6 +19,19 @@ const ENTRY: &str = "conditions-treated";
 /// `/faqmod teach <name> options...`.
 fn teach(name: &str, options: Value) -> Value {
     json!([{"name": "teach", "type": 2, "options": sub(name, options)}])
+}
+
+/// `/faqmod teach add` of [`MISSED`] to [`ENTRY`].
+fn add_missed() -> Value {
+    teach(
+        "add",
+        json!([text_option("question", MISSED), text_option("entry", ENTRY)]),
+    )
+}
+
+/// The FAQ file the bot serves, as it is now.
+fn faq_text(bot: &Bot) -> String {
+    std::fs::read_to_string(bot.faq_path()).expect("faq.toml")
 }
 
 fn moderator() -> InteractionSpec {
@@ -62,7 +75,7 @@ async fn ask(fake: &FakeDiscord, question: &str) -> String {
 async fn a_missed_question_taught_by_a_moderator_is_answered_with_that_entry_at_once() {
     let fake = FakeDiscord::start().await;
     let bot = start_bot(&fake).await;
-    let original = std::fs::read_to_string(bot.faq_path()).expect("faq.toml");
+    let original = faq_text(&bot);
     assert_eq!(library().decide(MISSED).outcome(), Outcome::NoMatch);
     assert_eq!(ask(&fake, MISSED).await, expected_text(MISSED));
     // What a moderator sees in `/faqmod stats`, and teaches.
@@ -111,10 +124,7 @@ async fn a_missed_question_taught_by_a_moderator_is_answered_with_that_entry_at_
         .await;
     let undone = follow_up(&fake, &sent).await;
     assert!(undone.starts_with("**Undone.**"), "{undone}");
-    assert_eq!(
-        std::fs::read_to_string(bot.faq_path()).expect("faq.toml"),
-        original
-    );
+    assert_eq!(faq_text(&bot), original);
     assert_eq!(ask(&fake, MISSED).await, expected_text(MISSED));
 }
 
@@ -122,14 +132,10 @@ async fn a_missed_question_taught_by_a_moderator_is_answered_with_that_entry_at_
 async fn teaching_is_refused_to_non_moderators_and_writes_nothing() {
     let fake = FakeDiscord::start().await;
     let bot = start_bot(&fake).await;
-    let original = std::fs::read_to_string(bot.faq_path()).expect("faq.toml");
-    let options = teach(
-        "add",
-        json!([text_option("question", MISSED), text_option("entry", ENTRY)]),
-    );
+    let original = faq_text(&bot);
 
     let sent = fake
-        .send_interaction(InteractionSpec::guild().slash_command("faqmod", options))
+        .send_interaction(InteractionSpec::guild().slash_command("faqmod", add_missed()))
         .await;
 
     let response = callback(&fake, &sent).await;
@@ -139,10 +145,7 @@ async fn teaching_is_refused_to_non_moderators_and_writes_nothing() {
         fake.dump()
     );
     assert!(is_ephemeral(&response));
-    assert_eq!(
-        std::fs::read_to_string(bot.faq_path()).expect("faq.toml"),
-        original
-    );
+    assert_eq!(faq_text(&bot), original);
     assert!(!fake.requests().iter().any(is_log_post));
     assert!(!bot.dir.path().join("faq.teach.jsonl").exists());
 }
@@ -151,7 +154,7 @@ async fn teaching_is_refused_to_non_moderators_and_writes_nothing() {
 async fn the_entry_autocompletes_and_a_refusal_says_why_and_offers_force() {
     let fake = FakeDiscord::start().await;
     let bot = start_bot(&fake).await;
-    let original = std::fs::read_to_string(bot.faq_path()).expect("faq.toml");
+    let original = faq_text(&bot);
     let typed = teach(
         "add",
         json!([
@@ -187,8 +190,5 @@ async fn the_entry_autocompletes_and_a_refusal_says_why_and_offers_force() {
         "{answer}"
     );
     assert!(answer.contains("`force: True`"), "{answer}");
-    assert_eq!(
-        std::fs::read_to_string(bot.faq_path()).expect("faq.toml"),
-        original
-    );
+    assert_eq!(faq_text(&bot), original);
 }
