@@ -24,8 +24,8 @@ pub(crate) type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
-/// Discord's limit on a choice's name, in characters.
-const CHOICE_NAME_LIMIT: usize = 100;
+/// Discord's limit on a choice's name, in characters (and on a menu option's label).
+pub(super) const CHOICE_NAME_LIMIT: usize = 100;
 /// Fuzzy title matches below this similarity are not offered.
 const MIN_FUZZY: f64 = 0.75;
 /// The stats report's size before the disclaimer.
@@ -165,7 +165,10 @@ async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let report = data.insights.report(query).await?;
     let room = STATS_CHARS.min(body_room(&knowledge.faq().texts().disclaimer));
     let text = code_block(&report.render_text(room - super::layout::CODE_FENCES), room);
-    send(ctx, &composer.notice(&text), None, false).await
+    let menu = super::teach::group_menu(&report.unanswered);
+    ctx.send(outgoing::command(&composer.notice(&text), menu, true))
+        .await?;
+    Ok(())
 }
 
 /// Lets moderators through: configured moderator roles, or Manage Server when none are set.
@@ -265,7 +268,8 @@ fn title_score(partial: &str, entry: &Entry) -> f64 {
     }
 }
 
-fn clip(text: &str, limit: usize) -> String {
+/// `text` cut to `limit` characters, an ellipsis marking the cut.
+pub(super) fn clip(text: &str, limit: usize) -> String {
     if text.chars().count() <= limit {
         return text.to_owned();
     }

@@ -48,7 +48,7 @@ pub fn command_lines(
             .iter()
             .map(|e| format!("\"{}\"", one_line(e)))
             .collect();
-        let closest = knowledge.map_or_else(Vec::new, |k| closest_entries(k, &examples));
+        let closest = knowledge.map_or_else(Vec::new, |k| closest_entries(k, &examples, CLOSEST));
         let closest = if closest.is_empty() {
             String::new()
         } else {
@@ -80,8 +80,14 @@ fn arguments(texts: &[&str]) -> String {
     })
 }
 
-/// The entries the examples together are closest to, by the matcher's ranking, best first.
-fn closest_entries<'k>(knowledge: &'k Knowledge, examples: &[&str]) -> Vec<&'k str> {
+/// The ids of the (at most `most`) entries the examples together are closest to, by the
+/// matcher's ranking, best first.
+#[must_use]
+pub fn closest_entries<'k>(
+    knowledge: &'k Knowledge,
+    examples: &[&str],
+    most: usize,
+) -> Vec<&'k str> {
     let mut scores: HashMap<_, f32> = HashMap::new();
     for example in examples {
         for candidate in knowledge.rank(example) {
@@ -92,7 +98,7 @@ fn closest_entries<'k>(knowledge: &'k Knowledge, examples: &[&str]) -> Vec<&'k s
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked
         .into_iter()
-        .take(CLOSEST)
+        .take(most)
         .map(|(entry, _)| knowledge.faq().get(entry).id.as_str())
         .collect()
 }

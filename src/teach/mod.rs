@@ -10,7 +10,8 @@
 //! - `file`: the atomic write, refused when the file changed since it was read.
 //! - `journal`: what was taught, for undo (a JSON lines file beside the FAQ).
 //! - `outcome`: what the moderator is told.
-//! - `commands`: `prolobot teach` command lines for the report's unanswered groups (pure).
+//! - `commands`: `prolobot teach` command lines for the report's unanswered groups, and the
+//!   entries closest to a group (pure).
 
 mod check;
 mod commands;
@@ -24,7 +25,7 @@ mod outcome;
 use std::path::{Path, PathBuf};
 
 pub use check::Request;
-pub use commands::{command_lines, shell_quote};
+pub use commands::{closest_entries, command_lines, shell_quote};
 pub use edit::{Change, EditError};
 pub use file::FaqFile;
 pub use journal::{path_for as journal_path, Record};

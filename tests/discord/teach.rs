@@ -1,12 +1,14 @@
-//! `/faqmod teach` end to end: a moderator teaches a question the bot missed, and the same
-//! question is answered with that entry at once; undo takes it out again; others are refused.
+//! Teaching end to end: a moderator teaches a question the bot missed (with `/faqmod teach`, or
+//! from the unanswered groups of `/faqmod stats`), and the same question is answered with that
+//! entry at once; undo takes it out again; others are refused.
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use crate::bot::{
-    expected_text, is_log_post, library, reply_in, start_bot, Bot, MOD_ROLE, OTHER_CHANNEL,
+    custom_ids, expected_text, is_log_post, library, reply_in, start_bot, Bot, MOD_ROLE,
+    OTHER_CHANNEL,
 };
 use crate::fake::{FakeDiscord, InteractionSpec, MessageSpec, SentInteraction, TIMEOUT};
 use crate::interactions::{callback, content, is_ephemeral, sub, text_option};
@@ -191,4 +193,74 @@ async fn the_entry_autocompletes_and_a_refusal_says_why_and_offers_force() {
     );
     assert!(answer.contains("`force: True`"), "{answer}");
     assert_eq!(faq_text(&bot), original);
+}
+
+/// Picking `value` in the select menu `custom_id` of `message`.
+fn select(spec: &InteractionSpec, custom_id: &str, value: &str, message: &Value) -> Value {
+    let mut payload = spec.component_click(custom_id, message);
+    payload["data"]["component_type"] = json!(3);
+    payload["data"]["values"] = json!([value]);
+    payload
+}
+
+/// The message the bot answered `sent` with (an interaction's original response).
+fn answered_with(fake: &FakeDiscord, sent: &SentInteraction) -> Value {
+    fake.original_response(&sent.token)
+        .unwrap_or_else(|| panic!("no response to {sent:?}\n{}", fake.dump()))
+}
+
+#[tokio::test]
+async fn an_unanswered_group_of_the_stats_is_taught_from_its_menus() {
+    let fake = FakeDiscord::start().await;
+    let bot = start_bot(&fake).await;
+    let original = faq_text(&bot);
+    assert_eq!(ask(&fake, MISSED).await, expected_text(MISSED));
+
+    let stats = fake
+        .send_interaction(moderator().slash_command("faqmod", sub("stats", json!([]))))
+        .await;
+    callback(&fake, &stats).await;
+    let report = answered_with(&fake, &stats);
+    let menu = &report["components"][0]["components"][0];
+    assert_eq!(menu["custom_id"], json!("teach:g"), "{report:#}");
+    let option = &menu["options"][0];
+    assert_eq!(option["label"], json!(format!("1x: {MISSED}")), "{menu:#}");
+    let group = option["value"].as_str().expect("a group key");
+
+    let shown = fake
+        .send_interaction(select(&moderator(), "teach:g", group, &report))
+        .await;
+    let response = callback(&fake, &shown).await;
+    assert!(is_ephemeral(&response));
+    assert!(
+        content(&response).contains(MISSED),
+        "{}",
+        content(&response)
+    );
+    let message = answered_with(&fake, &shown);
+    let ids = custom_ids(&message);
+    assert_eq!(
+        ids,
+        [format!("teach:e:{group}"), format!("teach:o:{group}")]
+    );
+
+    let refused = fake
+        .send_interaction(select(&InteractionSpec::guild(), &ids[0], ENTRY, &message))
+        .await;
+    let response = callback(&fake, &refused).await;
+    assert!(
+        content(&response).contains("only for moderators"),
+        "{}",
+        content(&response)
+    );
+    assert_eq!(faq_text(&bot), original);
+
+    let taught = fake
+        .send_interaction(select(&moderator(), &ids[0], ENTRY, &message))
+        .await;
+    let answer = follow_up(&fake, &taught).await;
+    assert!(answer.starts_with("**Taught.** Live now"), "{answer}");
+    let title = &library().faq().entry(ENTRY).expect("entry").title;
+    let answered = ask(&fake, MISSED).await;
+    assert!(answered.contains(title.as_str()), "{answered}");
 }

@@ -1,17 +1,22 @@
-//! `/faqmod teach`: moderators teach the bot from Discord. `add` puts a question the bot missed
-//! into an entry's example questions (the entry autocompleted over titles), `off-topic` declines
-//! a question's subject, `undo` takes the last taught change out again. The checks and the file
-//! edit are [`crate::teach`]'s, the same as `prolobot teach`; the result is swapped in at once
-//! through the reload module, and what was taught, and by which moderator, is posted to the log
-//! channel (a moderator action; never an asker's id).
+//! Moderators teach the bot from Discord. `/faqmod teach add` puts a question the bot missed into
+//! an entry's example questions (the entry autocompleted over titles), `off-topic` declines a
+//! question's subject, `undo` takes the last taught change out again; `menus` offers the same for
+//! the unanswered groups of `/faqmod stats`. The checks and the file edit are
+//! [`crate::teach`]'s, the same as `prolobot teach`; the result is swapped in at once through the
+//! reload module, and what was taught, and by which moderator, is posted to the log channel (a
+//! moderator action; never an asker's id).
+
+mod menus;
 
 use prolobot_core::{body_room, Entry, Knowledge, Reply};
-use serenity::all::Mentionable as _;
+use serenity::all::{Http, Mentionable as _, User};
 
 use super::commands::{complete_topic, send, Context};
 use super::layout::code_block;
-use super::{outgoing, reload, Error};
+use super::{outgoing, reload, Data, Error};
 use crate::teach::{self, Request, TeachError};
+
+pub(super) use menus::{group_menu, on_click};
 
 /// What a moderator asked for.
 enum Action {
@@ -95,15 +100,19 @@ fn chosen_entry<'k>(knowledge: &'k Knowledge, typed: &str) -> Option<&'k Entry> 
     })
 }
 
-/// Runs `action` on the FAQ file off the runtime, swaps the result in, posts who did what to the
-/// log channel, and answers the moderator (only them).
+/// Runs `action` for the command's moderator and answers them (only them).
 async fn apply(ctx: Context<'_>, action: Action) -> Result<(), Error> {
     // Checking a change indexes the FAQ twice: more than Discord's three seconds on a big FAQ.
     ctx.defer_ephemeral().await?;
-    let data = ctx.data();
+    let reply = run(ctx.http(), ctx.data(), ctx.author(), action).await?;
+    send(ctx, &reply, None, false).await
+}
+
+/// Runs `action` on the FAQ file off the runtime for `moderator`, swaps the result in, posts who
+/// did what to the log channel, and returns the moderator's answer.
+async fn run(http: &Http, data: &Data, moderator: &User, action: Action) -> Result<Reply, Error> {
     let path = data.knowledge.path().to_owned();
-    let author = ctx.author();
-    let by = format!("Discord moderator {} ({})", author.name, author.id);
+    let by = format!("Discord moderator {} ({})", moderator.name, moderator.id);
     let undo = matches!(action, Action::Undo);
     let outcome = tokio::task::spawn_blocking(move || match action {
         Action::Teach { request, force } => {
@@ -116,38 +125,30 @@ async fn apply(ctx: Context<'_>, action: Action) -> Result<(), Error> {
     let done = match outcome {
         Ok(done) => done,
         Err(error) => {
-            tracing::info!(error = %error, "/faqmod teach wrote nothing");
-            let reply = refused(&data.knowledge.current(), &error);
-            return send(ctx, &reply, None, false).await;
+            tracing::info!(error = %error, "teaching wrote nothing");
+            return Ok(refused(&data.knowledge.current(), &error));
         }
     };
-    if let Some(failed) = reload::after_edit(ctx.http(), log_channel, &data.knowledge).await? {
-        return send(ctx, &failed, None, false).await;
+    if let Some(failed) = reload::after_edit(http, log_channel, &data.knowledge).await? {
+        return Ok(failed);
     }
     let knowledge = data.knowledge.current();
+    let who = format!("{} ({})", moderator.mention(), moderator.name);
     let (headline, log_headline) = if undo {
         (
             "**Undone.** Live now.".to_owned(),
-            format!(
-                "**Teaching undone** by {} ({}); live now:",
-                author.mention(),
-                author.name
-            ),
+            format!("**Teaching undone** by {who}; live now:"),
         )
     } else {
         (
             "**Taught.** Live now; `/faqmod teach undo` takes it out again.".to_owned(),
-            format!(
-                "**FAQ taught** by {} ({}); live now:",
-                author.mention(),
-                author.name
-            ),
+            format!("**FAQ taught** by {who}; live now:"),
         )
     };
-    tracing::info!(moderator = %author.id, undo, "/faqmod teach changed the FAQ");
+    tracing::info!(moderator = %moderator.id, undo, "a moderator changed the FAQ");
     let log = notice(&knowledge, &log_headline, &done, "");
-    outgoing::post_to_log(ctx.http(), log_channel, &log).await;
-    send(ctx, &notice(&knowledge, &headline, &done, ""), None, false).await
+    outgoing::post_to_log(http, log_channel, &log).await;
+    Ok(notice(&knowledge, &headline, &done, ""))
 }
 
 /// `headline`, `details` in a code block (so nothing in a question is read as Markdown), and
@@ -168,7 +169,7 @@ fn refused(knowledge: &Knowledge, error: &TeachError) -> Reply {
     match error {
         TeachError::Refused(refusal) => {
             let force = if refusal.forceable {
-                "To add it anyway, run the command again with `force: True`."
+                "To add it anyway: `/faqmod teach add` (or `off-topic`) with `force: True`."
             } else {
                 ""
             };
