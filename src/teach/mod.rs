@@ -31,7 +31,7 @@ pub use file::FaqFile;
 pub use journal::{path_for as journal_path, Record};
 pub use outcome::{QuestionResult, Refusal, Taught, Undone};
 
-/// Why teaching or undoing wrote nothing (or, for [`TeachError::Journal`], could not journal).
+/// Why teaching or undoing wrote nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum TeachError {
     /// The FAQ file cannot be read.
@@ -106,14 +106,20 @@ fn teach_from(
     force: bool,
     by: &str,
 ) -> Result<Taught, TeachError> {
-    let lesson = check::prepare(file.path(), file.source(), request, force)?;
+    let mut lesson = check::prepare(file.path(), file.source(), request, force)?;
     file.replace(&lesson.source)?;
     let record = Record {
         at: now(),
         by: by.to_owned(),
         change: lesson.taught.change.clone(),
     };
-    journal::append(&journal_path(file.path()), &record)?;
+    // The FAQ is written: a journal that cannot be written is a warning, not a failure.
+    if let Err(error) = journal::append(&journal_path(file.path()), &record) {
+        lesson
+            .taught
+            .warnings
+            .push(format!("taught, but undo will not know it: {error}"));
+    }
     Ok(lesson.taught)
 }
 
@@ -129,10 +135,14 @@ pub fn undo(path: &Path) -> Result<Undone, TeachError> {
     })?;
     let source = check::without(file.path(), file.source(), &record.change)?;
     file.replace(&source)?;
-    journal::pop(&journal)?;
+    // The FAQ is written: a journal that keeps its line is a warning, not a failure.
+    let warning = journal::pop(&journal)
+        .err()
+        .map(|error| format!("undone, but the journal still lists it: {error}"));
     Ok(Undone {
         change: record.change,
         by: record.by,
+        warning,
     })
 }
 
@@ -229,6 +239,20 @@ mod tests {
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), reworded);
         assert_eq!(journal_lines(&path), 1, "the record stays for a later look");
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_written_is_a_warning_once_the_faq_is() {
+        let (_dir, path) = faq_in_temp_dir();
+        fs::create_dir(journal_path(&path)).unwrap();
+        let taught = teach(&path, &pilates(), false, "command line").unwrap();
+        assert!(
+            taught
+                .to_string()
+                .contains("Warning: taught, but undo will not know it"),
+            "{taught}"
+        );
+        assert_ne!(fs::read_to_string(&path).unwrap(), FAQ);
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub struct Taught {
     pub left_out: Vec<String>,
     /// Words of the questions the FAQ did not use before: they now point to the entry.
     pub new_words: Vec<String>,
-    /// Validation warnings the change brought.
+    /// Validation warnings the change brought, and anything else to know (the journal could
+    /// not be written).
     pub warnings: Vec<String>,
     /// When forced: the checks that failed.
     pub forced_past: Option<Refusal>,
@@ -52,6 +53,8 @@ pub struct Undone {
     pub change: Change,
     /// Who had taught it.
     pub by: String,
+    /// Something to know although it was undone (the journal could not drop its line).
+    pub warning: Option<String>,
 }
 
 impl Refusal {
@@ -92,7 +95,7 @@ impl fmt::Display for Taught {
             writeln!(f, "Left out: {note}")?;
         }
         for warning in &self.warnings {
-            writeln!(f, "New warning: {warning}")?;
+            writeln!(f, "Warning: {warning}")?;
         }
         if let Some(refusal) = &self.forced_past {
             writeln!(f, "Added although:")?;
@@ -128,7 +131,11 @@ impl fmt::Display for Undone {
             quoted_list(self.change.texts()),
             self.change.list_name(),
             self.by
-        )
+        )?;
+        if let Some(warning) = &self.warning {
+            write!(f, "\nWarning: {warning}")?;
+        }
+        Ok(())
     }
 }
 
