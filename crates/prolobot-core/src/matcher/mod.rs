@@ -609,12 +609,6 @@ impl Explanation {
     pub fn names_own_subject(&self) -> bool {
         self.subject.own
     }
-
-    /// The best candidates with their entry ids, best first (at most five).
-    #[must_use]
-    pub fn candidates(&self) -> &[(String, Candidate)] {
-        &self.candidates
-    }
 }
 
 impl fmt::Display for Explanation {
