@@ -72,12 +72,14 @@ pub(super) fn prepare(
         forceable: true,
         ..Refusal::default()
     };
-    let results = match (&change, request) {
-        (Change::Phrasings { entry, questions }, _) => questions
+    let results = match request {
+        Request::Phrasings { entry, .. } => change
+            .texts()
             .iter()
             .map(|question| check_reaches(&before, &after, entry, question, &mut refusal))
             .collect(),
-        (Change::OffTopic { subjects }, Request::OffTopic { question, .. }) => {
+        Request::OffTopic { question, .. } => {
+            let subjects = change.texts();
             vec![check_declined(
                 &before,
                 &after,
@@ -86,7 +88,6 @@ pub(super) fn prepare(
                 &mut refusal,
             )]
         }
-        (Change::OffTopic { .. }, Request::Phrasings { .. }) => Vec::new(),
     };
     let pulled = before.pulled_away(&after);
     if !pulled.is_empty() {
