@@ -47,16 +47,18 @@ fn moderator() -> InteractionSpec {
 /// build with other tests running takes seconds (a release build: well under one).
 const TEACH_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The bot's answer to a deferred command: its follow-up message.
-async fn follow_up(fake: &FakeDiscord, sent: &SentInteraction) -> String {
+/// The bot's answer to a deferred interaction: its follow-up message.
+async fn follow_up_message(fake: &FakeDiscord, sent: &SentInteraction) -> Value {
     let posted = fake
         .wait_for_request(|r| r.is("POST", &sent.webhook_path()), TEACH_TIMEOUT)
         .await;
-    posted
-        .json("/content")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
+    posted.response.clone().unwrap_or_default()
+}
+
+/// The text of [`follow_up_message`].
+async fn follow_up(fake: &FakeDiscord, sent: &SentInteraction) -> String {
+    let message = follow_up_message(fake, sent).await;
+    message["content"].as_str().unwrap_or_default().to_owned()
 }
 
 /// The text of the bot's reply to `question`, asked with a mention (so that it replies even
@@ -203,7 +205,7 @@ fn select(spec: &InteractionSpec, custom_id: &str, value: &str, message: &Value)
     payload
 }
 
-/// The message the bot answered `sent` with (an interaction's original response).
+/// The message the bot answered `sent` with (an interaction's original response, not deferred).
 fn answered_with(fake: &FakeDiscord, sent: &SentInteraction) -> Value {
     fake.original_response(&sent.token)
         .unwrap_or_else(|| panic!("no response to {sent:?}\n{}", fake.dump()))
@@ -230,14 +232,10 @@ async fn an_unanswered_group_of_the_stats_is_taught_from_its_menus() {
     let shown = fake
         .send_interaction(select(&moderator(), "teach:g", group, &report))
         .await;
-    let response = callback(&fake, &shown).await;
-    assert!(is_ephemeral(&response));
-    assert!(
-        content(&response).contains(MISSED),
-        "{}",
-        content(&response)
-    );
-    let message = answered_with(&fake, &shown);
+    assert!(is_ephemeral(&callback(&fake, &shown).await));
+    let message = follow_up_message(&fake, &shown).await;
+    let text = message["content"].as_str().unwrap_or_default();
+    assert!(text.contains(MISSED), "{text}");
     let ids = custom_ids(&message);
     assert_eq!(
         ids,

@@ -137,42 +137,53 @@ pub(in crate::discord) async fn on_click(
         let response = outgoing::ephemeral(&refusal, Vec::new());
         return Ok(click.create_response(&ctx.http, response).await?);
     };
+    // Reading the report and checking a change both take a while; the answer is a follow-up.
+    click.defer_ephemeral(&ctx.http).await?;
     // The same report as `/faqmod stats`.
     let query = ReportQuery {
         guild_id: Some(guild.get()),
         ..ReportQuery::default()
     };
     let report = data.insights.report(query).await?;
-    let Some(group) = find(&report, pick.key()) else {
-        let gone = knowledge
-            .composer()
-            .notice("That group is no longer in the report. Run `/faqmod stats` again.");
-        let response = outgoing::ephemeral(&gone, Vec::new());
-        return Ok(click.create_response(&ctx.http, response).await?);
-    };
-    let request = match pick {
-        Pick::Group { key } => {
-            let (reply, rows) = group_shown(&knowledge, group, &key);
-            let response = outgoing::ephemeral(&reply, rows);
-            return Ok(click.create_response(&ctx.http, response).await?);
+    let (reply, rows) = match (find(&report, pick.key()), pick) {
+        (None, _) => {
+            let gone = "That group is no longer in the report. Run `/faqmod stats` again.";
+            (knowledge.composer().notice(gone), Vec::new())
         }
-        Pick::Entry { entry, .. } => Request::Phrasings {
-            entry,
-            questions: group.examples.clone(),
-        },
-        Pick::OffTopic { .. } => Request::OffTopic {
-            question: group.examples[0].clone(),
-            subject: None,
-        },
+        (Some(group), Pick::Group { key }) => group_shown(&knowledge, group, &key),
+        (Some(group), Pick::Entry { entry, .. }) => {
+            let request = Request::Phrasings {
+                entry,
+                questions: group.examples.clone(),
+            };
+            (teach_as(ctx, data, click, request).await?, Vec::new())
+        }
+        (Some(group), Pick::OffTopic { .. }) => {
+            let request = Request::OffTopic {
+                question: group.examples[0].clone(),
+                subject: None,
+            };
+            (teach_as(ctx, data, click, request).await?, Vec::new())
+        }
     };
-    click.defer_ephemeral(&ctx.http).await?;
+    click
+        .create_followup(&ctx.http, followup(&reply, rows))
+        .await?;
+    Ok(())
+}
+
+/// Teaches `request` as the clicking moderator.
+async fn teach_as(
+    ctx: &SerenityContext,
+    data: &Data,
+    click: &ComponentInteraction,
+    request: Request,
+) -> Result<Reply, Error> {
     let action = Action::Teach {
         request,
         force: false,
     };
-    let reply = run(&ctx.http, data, &click.user, action).await?;
-    click.create_followup(&ctx.http, followup(&reply)).await?;
-    Ok(())
+    run(&ctx.http, data, &click.user, action).await
 }
 
 /// A group's examples, the menu of entries to teach them to (closest first) and Off-topic.
@@ -216,12 +227,13 @@ fn group_shown(
     (reply, rows)
 }
 
-/// `reply` as a follow-up only the moderator sees.
-fn followup(reply: &Reply) -> CreateInteractionResponseFollowup {
+/// `reply` (with `rows`) as a follow-up only the moderator sees.
+fn followup(reply: &Reply, rows: Vec<CreateActionRow>) -> CreateInteractionResponseFollowup {
     CreateInteractionResponseFollowup::new()
         .content(reply.text())
         .ephemeral(true)
         .allowed_mentions(outgoing::no_pings())
+        .components(rows)
 }
 
 #[cfg(test)]
