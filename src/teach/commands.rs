@@ -130,18 +130,9 @@ pub fn shell_quote(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::FAQ;
+    use super::super::fixture::{group, FAQ};
     use super::*;
     use prolobot_core::Faq;
-
-    fn group(examples: &[&str]) -> UnansweredGroup {
-        UnansweredGroup {
-            no_match: examples.len(),
-            suggest: 0,
-            last_asked: 0,
-            examples: examples.iter().map(|&e| e.to_owned()).collect(),
-        }
-    }
 
     #[test]
     fn quoting_keeps_every_character_literal() {

@@ -18,7 +18,7 @@ mod commands;
 mod edit;
 mod file;
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 mod journal;
 mod outcome;
 

@@ -239,15 +239,7 @@ fn followup(reply: &Reply, rows: Vec<CreateActionRow>) -> CreateInteractionRespo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn group(examples: &[&str]) -> UnansweredGroup {
-        UnansweredGroup {
-            no_match: examples.len(),
-            suggest: 0,
-            last_asked: 0,
-            examples: examples.iter().map(|&e| e.to_owned()).collect(),
-        }
-    }
+    use crate::teach::fixture::group;
 
     #[test]
     fn picks_round_trip_through_custom_ids_and_values() {
