@@ -1,4 +1,5 @@
-//! Command-line interface over the library core: check, ask, chat, match, eval, explain, run, report.
+//! Command-line interface over the library core: check, ask, chat, match, eval, explain, run,
+//! report, teach (in `cli/teach.rs`).
 
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ macro_rules! out {
         writeln!(io::stdout().lock(), $($arg)*)?
     };
 }
+
+mod teach;
 
 /// Answers prolotherapy questions from a curated FAQ, on Discord or offline.
 #[derive(Parser)]
@@ -76,6 +79,9 @@ enum Command {
         #[arg(long, value_enum, value_name = "FORMAT")]
         export: Option<Export>,
     },
+    /// Teach the bot a question it missed: add it to an entry's example questions in the FAQ
+    /// file (checked first, undoable), or its subject to the off-topic subjects.
+    Teach(teach::TeachArgs),
 }
 
 /// Export formats of `prolobot report`.
@@ -107,6 +113,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Explain { question } => explain(faq, &question.join(" ")),
         Command::Run => run_bot(config),
         Command::Report { since_days, export } => report(&config, since_days, export),
+        Command::Teach(args) => teach::run(faq, args),
     };
     result.map_err(|error| hints.attach(error))
 }
@@ -325,7 +332,11 @@ fn report(config: &Config, since_days: Option<u32>, export: Option<Export>) -> R
     let report = report::build(rows, &|text| analyzer.terms(text));
     match export {
         Some(Export::Csv) => report.write_csv(io::stdout().lock())?,
-        None => out!("{}", report.render_text(REPORT_CHARS)),
+        None => out!(
+            "{}{}",
+            report.render_text(REPORT_CHARS),
+            teach::report_lines(&config.faq_path, &report.unanswered)
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,9 @@
 //! - [`report`]: moderator reports built from those rows (pure): grouping, text and CSV.
 //! - [`config`]: every setting, from the environment, `.env` and `prolobot.toml`, parsed once.
 //! - [`discord`]: the serenity/poise adapter: client, events, slash commands, hot reload, limits.
+//! - [`teach`]: moderators teach the bot in `faq.toml` itself (checked, atomic, undoable).
 pub mod config;
 pub mod discord;
 pub mod report;
 pub mod store;
+pub mod teach;

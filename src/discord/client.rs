@@ -15,7 +15,7 @@ use super::insights::Insights;
 use super::limits::Limits;
 use super::reload::{self, FaqWatcher};
 use super::threads::ThreadParents;
-use super::{clicks, commands, messages, outgoing, Error, KnowledgeBase};
+use super::{clicks, commands, messages, outgoing, teach, Error, KnowledgeBase};
 use crate::config::{Config, Token};
 use crate::store::Store;
 
@@ -176,8 +176,8 @@ fn framework_options() -> poise::FrameworkOptions<Data, Error> {
     }
 }
 
-/// Routes the events the bot acts on: messages to [`messages`], button clicks to [`clicks`];
-/// everything else (edits included) is ignored.
+/// Routes the events the bot acts on: messages to [`messages`], button clicks to [`clicks`] and
+/// [`teach`] (each ignores the other's); everything else (edits included) is ignored.
 fn event_handler<'a>(
     framework: poise::FrameworkContext<'a, Data, Error>,
     event: &'a FullEvent,
@@ -191,7 +191,10 @@ fn event_handler<'a>(
             }
             FullEvent::InteractionCreate {
                 interaction: Interaction::Component(click),
-            } => clicks::on_click(ctx, data, click).await,
+            } => {
+                clicks::on_click(ctx, data, click).await?;
+                teach::on_click(ctx, data, click).await
+            }
             _ => Ok(()),
         }
     })

@@ -1,5 +1,5 @@
 //! Slash commands: `/faq` for everyone (ask, topic, list) and `/faqmod` for moderators (reload,
-//! test, stats).
+//! test, stats, and teach, in [`teach`](super::teach)).
 //!
 //! Moderator commands are a separate top-level command because Discord's
 //! `default_member_permissions` applies to whole commands, not to subcommands; the server-side
@@ -14,6 +14,7 @@ use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
 use super::insights::Handled;
 use super::layout::code_block;
+use super::teach::teach;
 use super::{outgoing, reload, Data, Error};
 use crate::store::ReportQuery;
 use prolobot_core::{body_room, Entry, EntryRef, Knowledge, Reply};
@@ -23,8 +24,8 @@ pub(crate) type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
-/// Discord's limit on a choice's name, in characters.
-const CHOICE_NAME_LIMIT: usize = 100;
+/// Discord's limit on a choice's name, in characters (and on a menu option's label).
+pub(super) const CHOICE_NAME_LIMIT: usize = 100;
 /// Fuzzy title matches below this similarity are not offered.
 const MIN_FUZZY: f64 = 0.75;
 /// The stats report's size before the disclaimer.
@@ -108,7 +109,7 @@ async fn list(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(
     slash_command,
     rename = "faqmod",
-    subcommands("reload", "test", "stats"),
+    subcommands("reload", "test", "stats", "teach"),
     subcommand_required,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
@@ -164,7 +165,10 @@ async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let report = data.insights.report(query).await?;
     let room = STATS_CHARS.min(body_room(&knowledge.faq().texts().disclaimer));
     let text = code_block(&report.render_text(room - super::layout::CODE_FENCES), room);
-    send(ctx, &composer.notice(&text), None, false).await
+    let menu = super::teach::group_menu(&report.unanswered);
+    ctx.send(outgoing::command(&composer.notice(&text), menu, true))
+        .await?;
+    Ok(())
 }
 
 /// Lets moderators through: configured moderator roles, or Manage Server when none are set.
@@ -175,7 +179,7 @@ async fn moderator_check(ctx: Context<'_>) -> Result<bool, Error> {
 }
 
 /// Sends `reply` as the command's response, ephemeral unless `public`.
-async fn send(
+pub(super) async fn send(
     ctx: Context<'_>,
     reply: &Reply,
     question: Option<i64>,
@@ -192,7 +196,7 @@ async fn send(
 }
 
 #[allow(clippy::unused_async)] // poise calls autocomplete callbacks as async functions
-async fn complete_topic(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+pub(super) async fn complete_topic(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
     let knowledge = ctx.data().knowledge.current();
     let choices = topic_choices(&knowledge, partial)
         .into_iter()
@@ -264,7 +268,8 @@ fn title_score(partial: &str, entry: &Entry) -> f64 {
     }
 }
 
-fn clip(text: &str, limit: usize) -> String {
+/// `text` cut to `limit` characters, an ellipsis marking the cut.
+pub(super) fn clip(text: &str, limit: usize) -> String {
     if text.chars().count() <= limit {
         return text.to_owned();
     }

@@ -6,7 +6,8 @@
 //!   every handler shares; events are routed from there.
 //! - `messages`: questions in messages (support channels, mentions, DMs) and whether to reply;
 //!   `clicks`: button clicks, with `buttons` (custom ids and button rows); `commands`: `/faq`
-//!   and `/faqmod`.
+//!   and `/faqmod`; `teach`: moderators teaching the bot in `faq.toml`
+//!   (`/faqmod teach`, and the menus under `/faqmod stats`).
 //! - `reload`: the live FAQ ([`KnowledgeBase`]), the watch on its file and the reload report.
 //! - `error`: the adapter's [`Error`] and how framework errors are answered.
 //! - Helpers: `access` (who is a moderator), `alerts` (safety alerts), `insights` (the store
@@ -32,6 +33,7 @@ mod limits;
 mod messages;
 mod outgoing;
 mod reload;
+mod teach;
 mod threads;
 
 use std::future::Future;

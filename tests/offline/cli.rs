@@ -7,11 +7,11 @@ use std::process::{Command, Output, Stdio};
 use crate::data_path;
 use crate::eval::{report_for, MISSED_CASE};
 
-fn shipped_faq_path() -> PathBuf {
+pub(crate) fn shipped_faq_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq.toml")
 }
 
-fn prolobot(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn prolobot(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     prolobot_with_env(dir, &[], args, stdin)
 }
 

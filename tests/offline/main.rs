@@ -15,6 +15,7 @@ mod robustness;
 mod routing;
 mod safety;
 mod stackfaq;
+mod teach;
 mod validation;
 
 use std::path::PathBuf;

@@ -694,6 +694,27 @@ impl Explanation {
     pub fn rule(&self) -> &str {
         &self.rule
     }
+
+    /// The question's terms (stems, synonyms rewritten, phrases and frames added) with their
+    /// weights, and whether the FAQ uses each one.
+    pub fn terms(&self) -> impl Iterator<Item = (&str, f32, bool)> {
+        self.terms
+            .iter()
+            .map(|(term, weight, known)| (term.as_str(), *weight, *known))
+    }
+
+    /// The words that name another subject (`[subjects] other`, or an unknown word where a
+    /// frame names its subject), if any.
+    #[must_use]
+    pub fn other_subject(&self) -> Option<&str> {
+        self.subject.other.as_deref()
+    }
+
+    /// Whether the question names this FAQ's own subject (or compares something with it).
+    #[must_use]
+    pub fn names_own_subject(&self) -> bool {
+        self.subject.own
+    }
 }
 
 impl fmt::Display for Explanation {
