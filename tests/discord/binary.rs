@@ -52,6 +52,8 @@ fn run_refuses_an_invalid_faq_and_shows_where() {
 #[test]
 fn report_works_on_a_fresh_database() {
     let dir = tempfile::tempdir().expect("temp dir");
+    // `report` reads only a database that exists, as the bot leaves it on its first start.
+    prolobot::store::Store::open(&dir.path().join("prolobot.db")).expect("a fresh database");
 
     let output = prolobot(dir.path())
         .arg("report")
