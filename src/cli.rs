@@ -309,13 +309,6 @@ fn run_bot(config: Config) -> Result<ExitCode> {
         tracing::warn!("FAQ warnings:\n{}", render(&config.faq_path, &warnings));
     }
     let store = Store::open(&config.db_path)?;
-    tracing::info!(
-        faq = %config.faq_path.display(),
-        db = %config.db_path.display(),
-        record = config.record,
-        support_channels = config.support_channels.len(),
-        "starting"
-    );
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(prolobot::discord::run(
         config,
