@@ -474,3 +474,81 @@ fn safety_rule_mistakes_are_positioned_in_plain_words() {
         "{diagnostics:?}"
     );
 }
+
+/// The limits `check` enforces, each with the words its message, the `faq.toml` header and the
+/// README use for it: (field, a problem breaking the limit, the words).
+fn limits() -> [(&'static str, Problem, String); 4] {
+    use prolobot_core::{DISCLAIMER_LIMIT, MESSAGE_LIMIT, MIN_QUESTIONS, SAFETY_NET_LIMIT};
+    let at_most = |limit: usize| format!("at most {limit} characters");
+    [
+        (
+            "disclaimer",
+            Problem::DisclaimerTooLong {
+                length: DISCLAIMER_LIMIT + 1,
+                limit: DISCLAIMER_LIMIT,
+            },
+            at_most(DISCLAIMER_LIMIT),
+        ),
+        (
+            "safety_net",
+            Problem::TextTooLong {
+                field: "safety_net",
+                length: SAFETY_NET_LIMIT + 1,
+                limit: SAFETY_NET_LIMIT,
+            },
+            at_most(SAFETY_NET_LIMIT),
+        ),
+        (
+            "questions",
+            Problem::TooFewQuestions {
+                min: MIN_QUESTIONS,
+                found: 1,
+            },
+            format!("at least {MIN_QUESTIONS}"),
+        ),
+        (
+            "answer",
+            Problem::AnswerTooLong {
+                length: MESSAGE_LIMIT + 1,
+                limit: MESSAGE_LIMIT,
+            },
+            at_most(MESSAGE_LIMIT),
+        ),
+    ]
+}
+
+#[test]
+fn authoring_limits_read_the_same_in_check_the_faq_header_and_the_readme() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let faq = std::fs::read_to_string(format!("{root}/faq.toml")).expect("faq.toml");
+    let header: Vec<&str> = faq
+        .lines()
+        .take_while(|line| line.starts_with('#'))
+        .collect();
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    for (field, problem, words) in limits() {
+        assert!(problem.to_string().contains(&words), "check: {problem}");
+        // The header describes a field from its `#     field  ` line to the next such line.
+        let start = header
+            .iter()
+            .position(|line| line.starts_with(&format!("#     {field} ")))
+            .unwrap_or_else(|| panic!("the header describes `{field}`"));
+        let description: String = header[start..]
+            .iter()
+            .take_while(|line| **line == header[start] || line.starts_with("#      "))
+            .map(|line| line.trim_start_matches('#').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            description.contains(&words),
+            "faq.toml header, {field}: {description}"
+        );
+        let mention = format!("`{field}` (");
+        let row = readme
+            .lines()
+            .find(|line| line.contains(&mention))
+            .unwrap_or_else(|| panic!("the README's faq.toml table describes `{field}`"));
+        let described = &row[row.find(&mention).expect("found")..];
+        assert!(described.contains(&words), "README, {field}: {described}");
+    }
+}

@@ -138,7 +138,7 @@ pub enum Problem {
     #[error("`disclaimer` must not be empty: every reply carries it")]
     EmptyDisclaimer,
     /// A disclaimer so long that it would crowd out the answers.
-    #[error("`disclaimer` is {length} characters; keep it within {limit}")]
+    #[error("`disclaimer` is {length} characters; it may have at most {limit} characters")]
     DisclaimerTooLong {
         /// Its length in characters.
         length: usize,
@@ -146,7 +146,7 @@ pub enum Problem {
         limit: usize,
     },
     /// A text that goes on top of other replies, too long to leave them room.
-    #[error("`{field}` is {length} characters; keep it within {limit}")]
+    #[error("`{field}` is {length} characters; it may have at most {limit} characters")]
     TextTooLong {
         /// The field.
         field: &'static str,
@@ -201,7 +201,7 @@ pub enum Problem {
     #[error("`{0}` has no matchable words (only punctuation or very common words)")]
     NoMatchableWords(String),
     /// The rendered answer with its disclaimer does not fit one Discord message.
-    #[error("answer renders to {length} characters with title, sources and disclaimer; a Discord message holds {limit}")]
+    #[error("answer renders to {length} characters with title, sources and disclaimer; one Discord message holds at most {limit} characters")]
     AnswerTooLong {
         /// Rendered length in characters.
         length: usize,
