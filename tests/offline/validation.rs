@@ -552,3 +552,19 @@ fn authoring_limits_read_the_same_in_check_the_faq_header_and_the_readme() {
         assert!(described.contains(&words), "README, {field}: {described}");
     }
 }
+
+#[test]
+fn a_value_of_the_wrong_kind_says_what_the_field_takes() {
+    let found = errors(&broken(
+        "disclaimer = \"General information only, not medical advice.\"",
+        "disclaimer = 3",
+    ));
+    let wrong = Problem::WrongType {
+        key: "disclaimer".into(),
+        expected: "text in straight quotes, like \"...\"",
+    };
+    assert_eq!(found, [(4, 14, wrong)]);
+    let found = errors(&broken("title = \"How much is it?\"\n", ""));
+    // Where the entry starts: its [[entry]] line.
+    assert_eq!(found, [(33, 1, Problem::MissingField("title".into()))]);
+}

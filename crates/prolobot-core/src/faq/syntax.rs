@@ -111,31 +111,20 @@ pub(super) fn explain_type(source: &str, at: &Range<usize>, message: &str) -> Pr
     let written = source.get(at.clone()).unwrap_or_default().trim().to_owned();
     let quoted = message.starts_with("invalid type: string");
     match expected {
-        "a boolean" if quoted => Problem::QuotedBoolean(written),
-        "a TOML datetime" if quoted => Problem::QuotedDate(written),
-        "a sequence" if quoted => Problem::ListAsString(key),
-        "a string" => Problem::WrongType {
-            key,
-            expected: "text in straight quotes, like \"...\"",
-        },
-        "a boolean" => Problem::WrongType {
-            key,
-            expected: "`true` or `false`",
-        },
-        "a sequence" => Problem::WrongType {
-            key,
-            expected: "a list in square brackets, like [\"first\", \"second\"]",
-        },
-        "a TOML datetime" => Problem::WrongType {
-            key,
-            expected: "a date without quotes, like 2026-11-25",
-        },
-        "f64" | "a float" => Problem::WrongType {
-            key,
-            expected: "a number without quotes, like 0.5",
-        },
-        _ => Problem::Syntax(message.to_owned()),
+        "a boolean" if quoted => return Problem::QuotedBoolean(written),
+        "a TOML datetime" if quoted => return Problem::QuotedDate(written),
+        "a sequence" if quoted => return Problem::ListAsString(key),
+        _ => {}
     }
+    let expected = match expected {
+        "a string" => "text in straight quotes, like \"...\"",
+        "a boolean" => "`true` or `false`",
+        "a sequence" => "a list in square brackets, like [\"first\", \"second\"]",
+        "a TOML datetime" => "a date without quotes, like 2026-11-25",
+        "f64" | "a float" => "a number without quotes, like 0.5",
+        _ => return Problem::Syntax(message.to_owned()),
+    };
+    Problem::WrongType { key, expected }
 }
 
 /// An unknown field among `allowed`: a typo of one of them, or an entry's field outside an entry.
