@@ -118,7 +118,7 @@ pub struct Subjects {
 }
 
 /// A question frame from `[frames]`: words, stop words included, that carry an entry's intent
-/// as a unit ("does <it> work"); `<it>` stands for the subject.
+/// as a unit (`does <it> work`); `<it>` stands for the subject.
 #[derive(Debug, Clone)]
 pub struct Frame {
     /// The entry the frame belongs to.
