@@ -636,3 +636,27 @@ fn backup_copies_the_database_and_never_overwrites() {
         text(&again.stderr)
     );
 }
+
+#[test]
+fn check_names_a_file_saved_as_utf16_and_windows_line_endings_never_reach_a_reply() {
+    let source = std::fs::read_to_string(shipped_faq_path()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let utf16: Vec<u8> = std::iter::once(0xFEFF)
+        .chain(source.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(dir.path().join("faq.toml"), utf16).unwrap();
+    let out = prolobot(dir.path(), &["check"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("faq.toml:1:1: error: the file is saved as UTF-16, not UTF-8: open it in your editor and save it as UTF-8"),
+        "{}",
+        text(&out.stdout)
+    );
+    std::fs::write(dir.path().join("faq.toml"), source.replace('\n', "\r\n")).unwrap();
+    let out = prolobot(dir.path(), &["ask", "what is prolotherapy"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reply = text(&out.stdout);
+    assert!(reply.contains("**What is prolotherapy?**"), "{reply}");
+    assert!(!reply.contains('\r'), "{reply:?}");
+}
