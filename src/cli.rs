@@ -1,16 +1,16 @@
 //! Command-line interface over the library core: check, ask, chat, match, eval, explain, run,
-//! report, teach (in `cli/teach.rs`).
+//! report, teach (in `cli/teach.rs`), backup.
 
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use prolobot::config::{Config, Setting, SETTINGS_FILE};
+use prolobot::config::{settings_help, Config, Setting, Settings, SETTINGS_FILE};
 use prolobot::discord::KnowledgeBase;
 use prolobot::report;
-use prolobot::store::{ReportQuery, Store};
+use prolobot::store::{ReportQuery, Store, StoreError};
 use prolobot_core::{
     parse_cases, render_diagnostics as render, Analyzer, EvalReport, Faq, Knowledge, LoadError,
     Loaded, SafetyReport, SafetySet, Severity, Tier,
@@ -33,13 +33,17 @@ struct Cli {
     /// The FAQ file (the help shown is set in `command()`, from the settings table).
     #[arg(long, global = true, value_name = "PATH")]
     faq: Option<PathBuf>,
+    /// The insights database (the help shown is set in `command()`, from the settings table).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validate a FAQ file: prints every problem as path:line:column; exit 0 only when valid.
+    /// Validate a FAQ file: says which file and why that one, then every problem as
+    /// path:line:column with how to fix it; exit 0 only when valid.
     Check {
         /// The file to check (defaults to --faq).
         path: Option<PathBuf>,
@@ -70,7 +74,8 @@ enum Command {
     },
     /// Run the Discord bot until Ctrl-C or SIGTERM (settings: environment, .env, prolobot.toml).
     Run,
-    /// Print the insights report from the question database.
+    /// Print the insights report from the question database (see --db), which must
+    /// exist.
     Report {
         /// Only questions from the last N days.
         #[arg(long, value_name = "N")]
@@ -82,6 +87,11 @@ enum Command {
     /// Teach the bot a question it missed: add it to an entry's example questions in the FAQ
     /// file (checked first, undoable), or its subject to the off-topic subjects.
     Teach(teach::TeachArgs),
+    /// Copy the question database (see --db) to a new file, safely while the bot runs.
+    Backup {
+        /// The copy to write; never overwritten if it exists.
+        path: PathBuf,
+    },
 }
 
 /// Export formats of `prolobot report`.
@@ -97,35 +107,61 @@ const REPORT_CHARS: usize = 1_000_000;
 /// Runs the command line; `Err` is printed once by `main`.
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|error| error.exit());
-    // The settings are read once, for every command; `--faq` goes on top of them.
-    let mut config = Config::load()?;
-    if let Some(path) = cli.faq {
-        config.faq_path = path;
+    // The settings are read once, for every command; `--faq` and `--db` go on top of them.
+    let mut settings = Settings::load()?;
+    for warning in &settings.warnings {
+        eprintln!("warning: {warning}");
     }
-    let hints = crate::logging::Hints::new(&config);
-    let faq = config.faq_path.as_path();
+    if let Some(path) = cli.faq {
+        settings.config.faq_path = path;
+        settings.set_by_flag("PROLOBOT_FAQ", "--faq");
+    }
+    if let Some(path) = cli.db {
+        settings.config.db_path = path;
+        settings.set_by_flag("PROLOBOT_DB", "--db");
+    }
+    let hints = crate::logging::Hints::new(&settings.config);
+    let faq = settings.config.faq_path.as_path();
     let result = match cli.command {
-        Command::Check { path } => check(path.as_deref().unwrap_or(faq)),
+        Command::Check { path } => match path {
+            Some(path) => check(&path, "the path given to check"),
+            None => check(faq, &settings.source_of("PROLOBOT_FAQ").to_string()),
+        },
         Command::Ask { question } => ask(faq, &question.join(" ")),
         Command::Chat => crate::console::chat(&load(faq)?),
         Command::Match => match_lines(faq),
         Command::Eval { file, min_accuracy } => eval(faq, &file, min_accuracy),
         Command::Explain { question } => explain(faq, &question.join(" ")),
-        Command::Run => run_bot(config),
-        Command::Report { since_days, export } => report(&config, since_days, export),
+        Command::Run => run_bot(settings.config),
+        Command::Report { since_days, export } => report(&settings, since_days, export),
+        Command::Backup { path } => backup(&settings, &path),
         Command::Teach(args) => teach::run(faq, args),
     };
     result.map_err(|error| hints.attach(error))
 }
 
-/// The command line, with `--faq`'s help naming the setting it replaces and its default.
+/// The command line: `--faq` and `--db` name the setting they replace and its default, and
+/// `--help` ends with every setting.
 fn command() -> clap::Command {
-    let default = Setting::default_of("PROLOBOT_FAQ").unwrap_or_default();
-    Cli::command().mut_arg("faq", |arg| {
-        arg.help(format!(
-            "The FAQ file, instead of the PROLOBOT_FAQ setting (environment, .env or {SETTINGS_FILE}) [default: {default}]"
-        ))
-    })
+    let flag_help = |what: &str, setting: &str| {
+        let default = Setting::default_of(setting).unwrap_or_default();
+        format!(
+            "{what}, instead of the {setting} setting (environment, .env or {SETTINGS_FILE}) [default: {default}]"
+        )
+    };
+    Cli::command()
+        .mut_arg("faq", |arg| {
+            arg.help(flag_help("The FAQ file", "PROLOBOT_FAQ"))
+        })
+        .mut_arg("db", |arg| {
+            arg.help(flag_help("The insights database", "PROLOBOT_DB"))
+        })
+        .after_long_help(settings_help())
+}
+
+/// `path` made absolute against the current directory, to show which file is meant.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
 /// The FAQ at `path`, indexed; its warnings go to stderr.
@@ -164,7 +200,9 @@ fn example_misses(path: &Path, knowledge: &Knowledge) -> Vec<String> {
         .collect()
 }
 
-fn check(path: &Path) -> Result<ExitCode> {
+/// Checks the FAQ at `path`, which `from` says why this one (a setting, a flag, the default).
+fn check(path: &Path, from: &str) -> Result<ExitCode> {
+    out!("Checking {} ({from})", absolute(path).display());
     Ok(match Faq::load(path) {
         Ok(Loaded { faq, warnings }) => {
             if !warnings.is_empty() {
@@ -188,9 +226,12 @@ fn check(path: &Path) -> Result<ExitCode> {
                 .iter()
                 .filter(|d| d.severity == Severity::Error)
                 .count();
+            // Nothing is served by `check`: say what the file's state means for the bot.
             out!(
-                "{}: {errors} error(s); the bot keeps serving the last good version",
-                path.display()
+                "{}: {errors} {}, so the bot cannot use this file: fix {}, then run `prolobot check` again. Until then `prolobot run` refuses to start with it, and a bot already running keeps the version it loaded last.",
+                path.display(),
+                if errors == 1 { "error" } else { "errors" },
+                if errors == 1 { "it" } else { "them" },
             );
             ExitCode::FAILURE
         }
@@ -268,13 +309,6 @@ fn run_bot(config: Config) -> Result<ExitCode> {
         tracing::warn!("FAQ warnings:\n{}", render(&config.faq_path, &warnings));
     }
     let store = Store::open(&config.db_path)?;
-    tracing::info!(
-        faq = %config.faq_path.display(),
-        db = %config.db_path.display(),
-        record = config.record,
-        support_channels = config.support_channels.len(),
-        "starting"
-    );
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(prolobot::discord::run(
         config,
@@ -314,7 +348,37 @@ async fn shutdown_signal() {
     }
 }
 
-fn report(config: &Config, since_days: Option<u32>, export: Option<Export>) -> Result<ExitCode> {
+/// The insights database the settings name, which must exist: a command reading it in the
+/// wrong directory would otherwise create an empty one and report nothing. Says which file it
+/// opened, and why that one, on stderr (stdout may be a CSV export).
+fn existing_database(settings: &Settings, purpose: &str) -> Result<Store> {
+    let path = absolute(&settings.config.db_path);
+    let source = settings.source_of("PROLOBOT_DB");
+    match Store::open_existing(&path) {
+        Ok(store) => {
+            eprintln!("{purpose} {} ({source})", path.display());
+            Ok(store)
+        }
+        Err(StoreError::NotFound { path }) => bail!(
+            "there is no insights database at {} ({source}); nothing was created. The bot creates it when it first runs: run this command in the directory the bot runs in, or name the database with --db PATH",
+            path.display()
+        ),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn backup(settings: &Settings, target: &Path) -> Result<ExitCode> {
+    let store = existing_database(settings, "Backing up the insights database")?;
+    store.backup_to(target)?;
+    eprintln!("Backup written to {}", absolute(target).display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(
+    settings: &Settings,
+    since_days: Option<u32>,
+    export: Option<Export>,
+) -> Result<ExitCode> {
     let since = since_days.map_or(0, |days| {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -327,7 +391,8 @@ fn report(config: &Config, since_days: Option<u32>, export: Option<Export>) -> R
         since,
         ..ReportQuery::default()
     };
-    let rows = Store::open(&config.db_path)?.report_rows(&query)?;
+    let rows =
+        existing_database(settings, "Report from the insights database")?.report_rows(&query)?;
     let analyzer = Analyzer::default();
     let report = report::build(rows, &|text| analyzer.terms(text));
     match export {
@@ -335,7 +400,7 @@ fn report(config: &Config, since_days: Option<u32>, export: Option<Export>) -> R
         None => out!(
             "{}{}",
             report.render_text(REPORT_CHARS),
-            teach::report_lines(&config.faq_path, &report.unanswered)
+            teach::report_lines(&settings.config.faq_path, &report.unanswered)
         ),
     }
     Ok(ExitCode::SUCCESS)

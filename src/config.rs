@@ -1,32 +1,39 @@
 //! Configuration: every setting the bot reads, parsed once into a typed [`Config`].
 //!
-//! [`SETTINGS`] is the one table of settings: their names and defaults. Every command loads the
-//! configuration once, through [`Config::load`]; command-line flags (`--faq`) go on top of it.
+//! [`SETTINGS`] is the one table of settings: their names, defaults and what they do. It feeds
+//! the loader, `prolobot.toml`'s keys, `prolobot --help` ([`settings_help`]), and the README's
+//! and `.env.example`'s lists (tests keep both in sync). Every command loads the settings once,
+//! through [`Settings::load`]; command-line flags (`--faq`, `--db`) go on top of them.
 //!
 //! [`Config::from_lookup`] is the pure parser (a function from variable name to value in, a
-//! `Config` or the first bad variable out). [`Config::load`] is the thin loader around it: the
+//! `Config` or the first bad variable out). [`Settings::load`] is the thin loader around it: the
 //! process environment wins over a `.env` file in the current directory, which wins over an
-//! optional `prolobot.toml` there (same keys, lowercase). Only the current directory is read:
-//! `dotenvy::dotenv()` would also search parent directories and could pick up someone's real token.
+//! optional `prolobot.toml` there (same keys, lowercase); it remembers where each value came
+//! from ([`Source`]) and warns about names that look like settings but are none
+//! ([`UnknownSetting`]). Only the current directory is read: `dotenvy::dotenv()` would also
+//! search parent directories and could pick up someone's real token.
 //!
 //! The token is a [`Token`], whose `Debug` and `Display` print `[redacted]`, and no error here ever
 //! carries its value.
 
 use std::collections::HashMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The optional settings file, read from the current directory.
 pub const SETTINGS_FILE: &str = "prolobot.toml";
 
-/// One setting: the variable it is read from, and the value it has when that is unset or blank.
+/// One setting: the variable it is read from, the value it has when that is unset or blank,
+/// and what it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
     /// The variable; `prolobot.toml` takes the same name in lowercase.
     pub name: &'static str,
     /// The value an unset setting has, as text; `None` when it then has none.
     pub default: Option<&'static str>,
+    /// What it does, in a sentence or two: shown by `--help`, the README and `.env.example`.
+    pub help: &'static str,
 }
 
 impl Setting {
@@ -40,31 +47,303 @@ impl Setting {
     }
 }
 
-const fn setting(name: &'static str, default: Option<&'static str>) -> Setting {
-    Setting { name, default }
+const fn setting(name: &'static str, default: Option<&'static str>, help: &'static str) -> Setting {
+    Setting {
+        name,
+        default,
+        help,
+    }
 }
 
 /// Every setting the bot reads, for every command, in `.env.example`'s order: the names the
-/// loader and `prolobot.toml` accept and their defaults, which `.env.example` shows (a test keeps
-/// it in sync).
+/// loader and `prolobot.toml` accept, their defaults and what they do, which `--help`, the
+/// README and `.env.example` show (tests keep the last two in sync).
 pub const SETTINGS: [Setting; 16] = [
-    setting("DISCORD_TOKEN", None),
-    setting("DISCORD_PROXY_URL", None),
-    setting("PROLOBOT_FAQ", Some("faq.toml")),
-    setting("PROLOBOT_SUPPORT_CHANNELS", None),
-    setting("PROLOBOT_MODERATOR_ROLES", None),
-    setting("PROLOBOT_LOG_CHANNEL", None),
-    setting("PROLOBOT_ALERT_ROLE", None),
-    setting("PROLOBOT_GUILD_ID", None),
-    setting("PROLOBOT_COOLDOWN_SECS", Some("10")),
-    setting("PROLOBOT_REPEAT_WINDOW_SECS", Some("300")),
-    setting("PROLOBOT_DB", Some("prolobot.db")),
-    setting("PROLOBOT_RECORD", Some("true")),
-    setting("PROLOBOT_RETENTION_DAYS", Some("90")),
-    setting("PROLOBOT_MESSAGE_CONTENT", Some("true")),
-    setting("PROLOBOT_SHARDS", None),
-    setting("RUST_LOG", Some("info,serenity=warn")),
+    setting(
+        "DISCORD_TOKEN",
+        None,
+        "Required for `prolobot run`: the bot token (Developer Portal, your application, Bot, Reset Token). Never printed.",
+    ),
+    setting(
+        "DISCORD_PROXY_URL",
+        None,
+        "Send every REST call to this HTTP proxy (e.g. twilight-http-proxy), which then owns rate limits; serenity's own rate limiter is switched off.",
+    ),
+    setting(
+        "PROLOBOT_FAQ",
+        Some("faq.toml"),
+        "The FAQ file to serve; it is watched and reloaded when it changes. `--faq` overrides it for one command.",
+    ),
+    setting(
+        "PROLOBOT_SUPPORT_CHANNELS",
+        None,
+        "Comma-separated channel ids where questions are answered without mentioning the bot (Developer Mode on, then right-click the channel, Copy Channel ID).",
+    ),
+    setting(
+        "PROLOBOT_MODERATOR_ROLES",
+        None,
+        "Comma-separated role ids allowed to use /faqmod; empty means anyone with Manage Server.",
+    ),
+    setting(
+        "PROLOBOT_LOG_CHANNEL",
+        None,
+        "Channel id where FAQ reload results (and errors, with line:column) and safety alerts are posted.",
+    ),
+    setting(
+        "PROLOBOT_ALERT_ROLE",
+        None,
+        "Role id that a safety alert pings in the log channel (crisis, emergency or urgent reports in a server; DMs are never forwarded). Empty: no alerts.",
+    ),
+    setting(
+        "PROLOBOT_GUILD_ID",
+        None,
+        "Server id to register slash commands in instantly while setting up; empty registers them globally (which can take a while to show).",
+    ),
+    setting(
+        "PROLOBOT_COOLDOWN_SECS",
+        Some("10"),
+        "Seconds a user waits between two replies (safety replies are always posted).",
+    ),
+    setting(
+        "PROLOBOT_REPEAT_WINDOW_SECS",
+        Some("300"),
+        "Seconds within which the same answer is not auto-posted again in the same support channel.",
+    ),
+    setting(
+        "PROLOBOT_DB",
+        Some("prolobot.db"),
+        "The insights database (SQLite): questions, outcomes and votes, never user ids. `--db` overrides it for one command.",
+    ),
+    setting(
+        "PROLOBOT_RECORD",
+        Some("true"),
+        "Record handled questions for /faqmod stats and `prolobot report` (true or false).",
+    ),
+    setting(
+        "PROLOBOT_RETENTION_DAYS",
+        Some("90"),
+        "Days recorded questions are kept; older ones are deleted at start and daily.",
+    ),
+    setting(
+        "PROLOBOT_MESSAGE_CONTENT",
+        Some("true"),
+        "Request the privileged Message Content intent; false answers only mentions, DMs and slash commands.",
+    ),
+    setting(
+        "PROLOBOT_SHARDS",
+        None,
+        "Run only shards FIRST-LAST of TOTAL (e.g. 0-3/8) to split a large bot across processes that share one DISCORD_PROXY_URL; empty autoshards in one process.",
+    ),
+    setting(
+        "RUST_LOG",
+        Some("info,serenity=warn"),
+        "Log filter in tracing's EnvFilter syntax, e.g. info,prolobot=debug for more detail.",
+    ),
 ];
+
+/// The settings as `prolobot --help` lists them: where they are read from, then each name, its
+/// default and what it does.
+#[must_use]
+pub fn settings_help() -> String {
+    let options = textwrap::Options::new(100)
+        .initial_indent("      ")
+        .subsequent_indent("      ");
+    let heading = format!(
+        "Settings (read from the environment, then a .env file, then {SETTINGS_FILE} with the names in lowercase; --faq and --db go on top):\n"
+    );
+    SETTINGS.iter().fold(heading, |mut text, setting| {
+        let default = setting
+            .default
+            .map_or_else(String::new, |default| format!(" [default: {default}]"));
+        let help = textwrap::fill(setting.help, &options);
+        let _ = writeln!(text, "  {}{default}\n{help}", setting.name);
+        text
+    })
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A command-line flag, such as `--faq`.
+    Flag(&'static str),
+    /// The process environment.
+    Environment,
+    /// The `.env` file in the current directory.
+    DotEnv,
+    /// `prolobot.toml` in the current directory.
+    SettingsFile,
+    /// Not set anywhere: the setting's default.
+    Default,
+}
+
+/// Where one setting's value came from, as a moderator reads it: "`PROLOBOT_FAQ` in .env".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    /// The setting.
+    pub setting: &'static str,
+    /// Where its value came from.
+    pub origin: Origin,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let setting = self.setting;
+        match self.origin {
+            Origin::Flag(flag) => write!(f, "{flag} on the command line"),
+            Origin::Environment => write!(f, "{setting} in the environment"),
+            Origin::DotEnv => write!(f, "{setting} in .env"),
+            Origin::SettingsFile => {
+                write!(f, "{} in {SETTINGS_FILE}", setting.to_ascii_lowercase())
+            }
+            Origin::Default => write!(f, "the default; {setting} is not set"),
+        }
+    }
+}
+
+/// A name that looks like a setting but is none: a typo, most likely. It is ignored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name} {} is not a prolobot setting, so it is ignored{}", where_found(*found_in), suggestion.map_or_else(
+    || "; the settings are listed in .env.example and by `prolobot --help`".to_owned(),
+    |known| format!(": did you mean {known}?"),
+))]
+pub struct UnknownSetting {
+    /// The name as written.
+    pub name: String,
+    /// Where it was found: [`Origin::Environment`] or [`Origin::DotEnv`].
+    pub found_in: Origin,
+    /// The setting it is closest to, if one is close.
+    pub suggestion: Option<&'static str>,
+}
+
+fn where_found(origin: Origin) -> &'static str {
+    match origin {
+        Origin::DotEnv => "in .env",
+        Origin::SettingsFile => "in prolobot.toml",
+        _ => "in the environment",
+    }
+}
+
+/// The setting a mistyped `name` probably meant: a typo of it, or the only setting it is the
+/// start of or starts with (`PROLOBOT_COOLDOWN`, `PROLOBOT_FAQ_PATH`).
+fn closest_setting(name: &str) -> Option<&'static str> {
+    let names = || SETTINGS.iter().map(|setting| setting.name);
+    prolobot_core::closest(name, names()).or_else(|| {
+        let name = name.to_ascii_uppercase();
+        // Longer than a prefix such as `PROLOBOT_` with a letter or two.
+        let long_enough = |text: &str| text.len() > "PROLOBOT_".len() + 2;
+        let mut found = names().filter(|known| {
+            let shorter = if known.len() < name.len() {
+                *known
+            } else {
+                name.as_str()
+            };
+            long_enough(shorter) && (name.starts_with(known) || known.starts_with(name.as_str()))
+        });
+        match (found.next(), found.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    })
+}
+
+/// The settings every command runs with: the parsed [`Config`], where each value came from, and
+/// warnings about names that are not settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The parsed settings.
+    pub config: Config,
+    /// Names that look like settings but are none, in the environment or `.env`.
+    pub warnings: Vec<UnknownSetting>,
+    origins: HashMap<&'static str, Origin>,
+}
+
+impl Settings {
+    /// Reads the process environment, then `.env` and `prolobot.toml` in the current directory.
+    pub fn load() -> Result<Self, ConfigError> {
+        let env = std::env::vars_os().filter_map(|(name, value)| {
+            Some((name.into_string().ok()?, value.into_string().ok()?))
+        });
+        Self::load_from(Path::new("."), env)
+    }
+
+    /// Like [`Settings::load`], with the directory and the environment's variables given.
+    pub fn load_from(
+        dir: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let layers = [
+            (Origin::Environment, env.into_iter().collect()),
+            (Origin::DotEnv, read_dotenv(&dir.join(".env"))?),
+            (
+                Origin::SettingsFile,
+                read_settings_file(&dir.join(SETTINGS_FILE))?,
+            ),
+        ];
+        let warnings = unknown_names(&layers);
+        // A blank value counts as unset, in every layer.
+        let find = |variable: &str| {
+            layers.iter().find_map(|(origin, values)| {
+                let value = values.get(variable)?;
+                (!value.trim().is_empty()).then(|| (*origin, value.clone()))
+            })
+        };
+        let config = Config::from_lookup(|variable| find(variable).map(|(_, value)| value))?;
+        let origins = SETTINGS
+            .iter()
+            .map(|setting| {
+                let origin = find(setting.name).map_or(Origin::Default, |(origin, _)| origin);
+                (setting.name, origin)
+            })
+            .collect();
+        Ok(Self {
+            config,
+            warnings,
+            origins,
+        })
+    }
+
+    /// Where the value of the setting `name` came from.
+    #[must_use]
+    pub fn source_of(&self, name: &'static str) -> Source {
+        Source {
+            setting: name,
+            origin: self.origins.get(name).copied().unwrap_or(Origin::Default),
+        }
+    }
+
+    /// Records that the command-line flag `flag` set the setting `name`.
+    pub fn set_by_flag(&mut self, name: &'static str, flag: &'static str) {
+        self.origins.insert(name, Origin::Flag(flag));
+    }
+}
+
+/// The names in the environment and `.env` that look like settings but are none: every unknown
+/// `PROLOBOT_` name, and in `.env` (which is ours) also unknown `DISCORD_` names and names close
+/// to a setting. Other variables in the environment belong to other programs.
+fn unknown_names(layers: &[(Origin, HashMap<String, String>)]) -> Vec<UnknownSetting> {
+    let mut warnings: Vec<UnknownSetting> = layers
+        .iter()
+        .filter(|(origin, _)| matches!(origin, Origin::Environment | Origin::DotEnv))
+        .flat_map(|(origin, values)| {
+            values
+                .keys()
+                .filter(|name| !SETTINGS.iter().any(|setting| setting.name == name.as_str()))
+                .filter_map(move |name| {
+                    let suggestion = closest_setting(name);
+                    let ours = name.starts_with("PROLOBOT_")
+                        || (*origin == Origin::DotEnv
+                            && (name.starts_with("DISCORD_") || suggestion.is_some()));
+                    ours.then(|| UnknownSetting {
+                        name: name.clone(),
+                        found_in: *origin,
+                        suggestion,
+                    })
+                })
+        })
+        .collect();
+    warnings.sort_by(|a, b| a.name.cmp(&b.name));
+    warnings
+}
 
 /// The bot token. Never printed: `Debug` and `Display` show `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -201,13 +480,31 @@ pub enum ConfigError {
         /// The parser's message.
         message: String,
     },
-    /// `prolobot.toml` has a key the bot does not know (probably a typo).
-    #[error("{}: unknown setting `{key}`; known settings are the lowercase names in .env.example", path.display())]
+    /// `prolobot.toml` has a key the bot does not know (probably a typo). An error, not a
+    /// warning as in `.env`: the file holds nothing but prolobot's settings.
+    #[error("{}: unknown setting `{key}`{}", path.display(), suggestion.map_or_else(
+        || "; known settings are the lowercase names in .env.example".to_owned(),
+        |known| format!(": did you mean `{}`?", known.to_ascii_lowercase()),
+    ))]
     UnknownKey {
         /// The file.
         path: PathBuf,
         /// The key.
         key: String,
+        /// The setting it is closest to, if one is close.
+        suggestion: Option<&'static str>,
+    },
+    /// A Discord id written as a name or a mention (`#support`, `<#123>`) or not at all a number.
+    #[error("{variable}={value:?}: `{part}` is not a {kind} id. {}", id_help(part, *kind))]
+    NotAnId {
+        /// The variable.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+        /// The part of it that is not an id.
+        part: String,
+        /// What the id names.
+        kind: IdKind,
     },
     /// `prolobot.toml` has a value that is not a string, number, boolean or list of those.
     #[error("{}: `{key}` must be a string, a number, a boolean or a list of those", path.display())]
@@ -217,6 +514,49 @@ pub enum ConfigError {
         /// The key.
         key: String,
     },
+}
+
+/// What a Discord id names, which says how to copy it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    /// A channel.
+    Channel,
+    /// A role.
+    Role,
+    /// A server (guild).
+    Server,
+}
+
+impl fmt::Display for IdKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Channel => "channel",
+            Self::Role => "role",
+            Self::Server => "server",
+        })
+    }
+}
+
+/// How to write the id instead of `part`.
+fn id_help(part: &str, kind: IdKind) -> String {
+    let digits = part
+        .trim()
+        .trim_start_matches(['<', '#', '@', '&'])
+        .trim_end_matches('>');
+    if part.trim().starts_with('<')
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return format!("Write just the number: {digits}");
+    }
+    let copy = match kind {
+        IdKind::Channel => "right-click the channel and choose Copy Channel ID",
+        IdKind::Role => "open Server Settings, Roles, right-click the role and choose Copy Role ID",
+        IdKind::Server => "right-click the server's icon and choose Copy Server ID",
+    };
+    format!(
+        "Discord ids are long numbers, such as 1234567890123456789. To copy one: in Discord open User Settings, Advanced, turn on Developer Mode; then {copy}"
+    )
 }
 
 impl Config {
@@ -239,19 +579,21 @@ impl Config {
             support_channels: parse_ids(
                 "PROLOBOT_SUPPORT_CHANNELS",
                 &text("PROLOBOT_SUPPORT_CHANNELS"),
+                IdKind::Channel,
             )?,
             moderator_roles: parse_ids(
                 "PROLOBOT_MODERATOR_ROLES",
                 &text("PROLOBOT_MODERATOR_ROLES"),
+                IdKind::Role,
             )?,
             log_channel: get("PROLOBOT_LOG_CHANNEL")
-                .map(|v| parse_id("PROLOBOT_LOG_CHANNEL", &v))
+                .map(|v| parse_id("PROLOBOT_LOG_CHANNEL", &v, IdKind::Channel))
                 .transpose()?,
             alert_role: get("PROLOBOT_ALERT_ROLE")
-                .map(|v| parse_id("PROLOBOT_ALERT_ROLE", &v))
+                .map(|v| parse_id("PROLOBOT_ALERT_ROLE", &v, IdKind::Role))
                 .transpose()?,
             guild_id: get("PROLOBOT_GUILD_ID")
-                .map(|v| parse_id("PROLOBOT_GUILD_ID", &v))
+                .map(|v| parse_id("PROLOBOT_GUILD_ID", &v, IdKind::Server))
                 .transpose()?,
             cooldown: parse_secs("PROLOBOT_COOLDOWN_SECS", &text("PROLOBOT_COOLDOWN_SECS"))?,
             repeat_window: parse_secs(
@@ -275,25 +617,6 @@ impl Config {
         })
     }
 
-    /// Reads the process environment, then `.env` and `prolobot.toml` in the current directory.
-    pub fn load() -> Result<Self, ConfigError> {
-        Self::load_from(Path::new("."), |variable| std::env::var(variable).ok())
-    }
-
-    /// Like [`Config::load`], with the directory and the environment given.
-    pub fn load_from(
-        dir: &Path,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        let dotenv = read_dotenv(&dir.join(".env"))?;
-        let file = read_settings_file(&dir.join(SETTINGS_FILE))?;
-        Self::from_lookup(|variable| {
-            env(variable)
-                .or_else(|| dotenv.get(variable).cloned())
-                .or_else(|| file.get(variable).cloned())
-        })
-    }
-
     /// The token, or [`ConfigError::MissingToken`] with instructions.
     pub fn require_token(&self) -> Result<&Token, ConfigError> {
         self.token.as_ref().ok_or(ConfigError::MissingToken)
@@ -308,23 +631,34 @@ fn invalid(variable: &'static str, value: &str, expected: &'static str) -> Confi
     }
 }
 
-fn parse_id(variable: &'static str, value: &str) -> Result<u64, ConfigError> {
-    value
-        .trim()
+fn parse_id(variable: &'static str, value: &str, kind: IdKind) -> Result<u64, ConfigError> {
+    id_in(variable, value, value, kind)
+}
+
+/// `part` of the value of `variable` as an id.
+fn id_in(
+    variable: &'static str,
+    value: &str,
+    part: &str,
+    kind: IdKind,
+) -> Result<u64, ConfigError> {
+    part.trim()
         .parse::<u64>()
         .ok()
         .filter(|&id| id > 0)
-        .ok_or_else(|| invalid(variable, value, "a Discord id (a positive number)"))
+        .ok_or_else(|| ConfigError::NotAnId {
+            variable,
+            value: value.to_owned(),
+            part: part.trim().to_owned(),
+            kind,
+        })
 }
 
-fn parse_ids(variable: &'static str, value: &str) -> Result<Vec<u64>, ConfigError> {
+fn parse_ids(variable: &'static str, value: &str, kind: IdKind) -> Result<Vec<u64>, ConfigError> {
     value
         .split(',')
         .filter(|part| !part.trim().is_empty())
-        .map(|part| {
-            parse_id(variable, part)
-                .map_err(|_| invalid(variable, value, "comma-separated Discord ids"))
-        })
+        .map(|part| id_in(variable, value, part, kind))
         .collect()
 }
 
@@ -464,6 +798,7 @@ fn parse_settings(path: &Path, source: &str) -> Result<HashMap<String, String>, 
             if !known || key != key.to_ascii_lowercase() {
                 return Err(ConfigError::UnknownKey {
                     path: path.to_owned(),
+                    suggestion: closest_setting(&variable),
                     key,
                 });
             }
@@ -581,10 +916,6 @@ mod tests {
         let cases = [
             ("DISCORD_PROXY_URL", "127.0.0.1:3000"),
             ("DISCORD_PROXY_URL", "http://"),
-            ("PROLOBOT_SUPPORT_CHANNELS", "1,two"),
-            ("PROLOBOT_MODERATOR_ROLES", "-5"),
-            ("PROLOBOT_LOG_CHANNEL", "0"),
-            ("PROLOBOT_GUILD_ID", "#general"),
             ("PROLOBOT_COOLDOWN_SECS", "10s"),
             ("PROLOBOT_REPEAT_WINDOW_SECS", "-1"),
             ("PROLOBOT_RECORD", "maybe"),
@@ -603,6 +934,43 @@ mod tests {
             );
             assert!(shown.contains(variable) && shown.contains(value), "{shown}");
         }
+    }
+
+    #[test]
+    fn an_id_written_as_a_name_or_mention_says_how_to_copy_the_id() {
+        let cases = [
+            (
+                "PROLOBOT_SUPPORT_CHANNELS",
+                "1,#support",
+                "#support",
+                "Copy Channel ID",
+            ),
+            ("PROLOBOT_LOG_CHANNEL", "0", "0", "Copy Channel ID"),
+            ("PROLOBOT_MODERATOR_ROLES", "-5", "-5", "Copy Role ID"),
+            ("PROLOBOT_ALERT_ROLE", "@mods", "@mods", "Copy Role ID"),
+            (
+                "PROLOBOT_GUILD_ID",
+                "#general",
+                "#general",
+                "Copy Server ID",
+            ),
+        ];
+        for (variable, value, part, how) in cases {
+            let error = parse(&[(variable, value)]).expect_err(variable);
+            let shown = error.to_string();
+            assert!(
+                matches!(&error, ConfigError::NotAnId { variable: v, part: p, .. } if *v == variable && p == part),
+                "{shown}"
+            );
+            for needle in [variable, value, "Developer Mode", how] {
+                assert!(shown.contains(needle), "{needle}: {shown}");
+            }
+        }
+        // A channel mention holds the id: the error says which number to write.
+        let shown = parse(&[("PROLOBOT_SUPPORT_CHANNELS", "<#123>")])
+            .expect_err("a mention")
+            .to_string();
+        assert!(shown.ends_with("Write just the number: 123"), "{shown}");
     }
 
     #[test]
@@ -674,55 +1042,175 @@ mod tests {
         assert!(!shown.contains("secret-token-value"), "{shown}");
     }
 
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect()
+    }
+
     #[test]
-    fn environment_beats_dotenv_beats_settings_file() {
+    fn environment_beats_dotenv_beats_settings_file_and_each_value_knows_its_source() {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(
             dir.path().join(".env"),
-            "PROLOBOT_DB=from-dotenv.db\nPROLOBOT_FAQ=from-dotenv.toml\n",
+            "PROLOBOT_DB=from-dotenv.db\nPROLOBOT_FAQ=from-dotenv.toml\nPROLOBOT_GUILD_ID=\n",
         )
         .expect("write .env");
         std::fs::write(
             dir.path().join(SETTINGS_FILE),
-            "prolobot_db = \"from-file.db\"\nprolobot_faq = \"from-file.toml\"\nprolobot_log_channel = 9\n",
+            "prolobot_db = \"from-file.db\"\nprolobot_faq = \"from-file.toml\"\nprolobot_log_channel = 9\nprolobot_guild_id = 8\n",
         )
         .expect("write prolobot.toml");
-        let env = |key: &str| (key == "PROLOBOT_FAQ").then(|| "from-env.toml".to_owned());
-        let config = Config::load_from(dir.path(), env).expect("valid");
+        let environment = env(&[("PROLOBOT_FAQ", "from-env.toml"), ("PROLOBOT_RECORD", " ")]);
+        let settings = Settings::load_from(dir.path(), environment).expect("valid");
+        let config = &settings.config;
         assert_eq!(config.faq_path, PathBuf::from("from-env.toml"));
         assert_eq!(config.db_path, PathBuf::from("from-dotenv.db"));
         assert_eq!(config.log_channel, Some(9));
+        // A blank value is unset in its layer, so the next layer's value counts.
+        assert_eq!(config.guild_id, Some(8));
+        let shown = |name| settings.source_of(name).to_string();
+        assert_eq!(shown("PROLOBOT_FAQ"), "PROLOBOT_FAQ in the environment");
+        assert_eq!(shown("PROLOBOT_DB"), "PROLOBOT_DB in .env");
+        assert_eq!(
+            shown("PROLOBOT_LOG_CHANNEL"),
+            "prolobot_log_channel in prolobot.toml"
+        );
+        assert_eq!(
+            shown("PROLOBOT_RECORD"),
+            "the default; PROLOBOT_RECORD is not set"
+        );
+        let mut settings = settings;
+        settings.set_by_flag("PROLOBOT_FAQ", "--faq");
+        assert_eq!(
+            settings.source_of("PROLOBOT_FAQ").to_string(),
+            "--faq on the command line"
+        );
+    }
+
+    #[test]
+    fn unknown_names_warn_with_a_suggestion() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join(".env"),
+            "PROLOBOT_SUPPORT_CHANNEL=1\nDISCORD_TOKN=x\nCOMPOSE_PROJECT_NAME=bot\n",
+        )
+        .expect("write .env");
+        let environment = env(&[
+            ("PROLOBOT_FAQQ", "x.toml"),
+            ("PROLOBOT_SOMETHING_ELSE", "1"),
+            ("HOME", "/root"),
+        ]);
+        let settings = Settings::load_from(dir.path(), environment).expect("valid");
+        let shown: Vec<String> = settings.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "DISCORD_TOKN in .env is not a prolobot setting, so it is ignored: did you mean DISCORD_TOKEN?",
+                "PROLOBOT_FAQQ in the environment is not a prolobot setting, so it is ignored: did you mean PROLOBOT_FAQ?",
+                "PROLOBOT_SOMETHING_ELSE in the environment is not a prolobot setting, so it is ignored; the settings are listed in .env.example and by `prolobot --help`",
+                "PROLOBOT_SUPPORT_CHANNEL in .env is not a prolobot setting, so it is ignored: did you mean PROLOBOT_SUPPORT_CHANNELS?",
+            ]
+        );
+        let error = parse_settings(Path::new("prolobot.toml"), "prolobot_suport_channels = 1")
+            .expect_err("unknown key");
+        assert_eq!(
+            error.to_string(),
+            "prolobot.toml: unknown setting `prolobot_suport_channels`: did you mean `prolobot_support_channels`?"
+        );
     }
 
     #[test]
     fn missing_files_are_fine_and_bad_dotenv_lines_are_not_shown() {
         let dir = tempfile::tempdir().expect("temp dir");
-        assert!(Config::load_from(dir.path(), |_| None).is_ok());
+        assert!(Settings::load_from(dir.path(), []).is_ok());
         std::fs::write(
             dir.path().join(".env"),
             "PROLOBOT_DB=x\nDISCORD_TOKEN='secret-value\n",
         )
         .expect("write .env");
-        let error = Config::load_from(dir.path(), |_| None).expect_err("unterminated quote");
+        let error = Settings::load_from(dir.path(), []).expect_err("unterminated quote");
         let shown = error.to_string();
         assert!(matches!(error, ConfigError::DotEnvSyntax { .. }), "{shown}");
         assert!(!shown.contains("secret-value"), "{shown}");
     }
 
+    /// `.env.example` as the settings table writes it: a header, then each setting's help as a
+    /// comment above its default.
+    fn env_example() -> String {
+        let options = textwrap::Options::new(100)
+            .initial_indent("# ")
+            .subsequent_indent("# ");
+        let header = "# prolobot settings. Copy this file to .env (which git ignores) in the directory you run\n\
+             # `prolobot run` from, and fill in what you need. The environment wins over .env, and .env wins\n\
+             # over an optional prolobot.toml in the same directory (same names in lowercase).\n";
+        SETTINGS
+            .iter()
+            .fold(header.to_owned(), |mut text, setting| {
+                let help = textwrap::fill(setting.help, &options);
+                let default = setting.default.unwrap_or_default();
+                let _ = writeln!(text, "\n{help}\n{}={default}", setting.name);
+                text
+            })
+    }
+
+    /// The README's settings table as the settings table writes it.
+    fn readme_table() -> String {
+        let heading = "| variable | default | meaning |\n|---|---|---|\n".to_owned();
+        SETTINGS.iter().fold(heading, |mut table, setting| {
+            let default = setting
+                .default
+                .map_or_else(|| "none".to_owned(), |default| format!("`{default}`"));
+            let _ = writeln!(
+                table,
+                "| `{}` | {default} | {} |",
+                setting.name, setting.help
+            );
+            table
+        })
+    }
+
     #[test]
-    fn env_example_documents_every_setting_with_its_default() {
+    fn env_example_is_the_settings_table() {
         let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example"));
-        let example = read_dotenv(path).expect(".env.example parses");
-        let mut documented: Vec<&str> = example.keys().map(String::as_str).collect();
-        documented.sort_unstable();
-        let mut known: Vec<&str> = SETTINGS.iter().map(|setting| setting.name).collect();
-        known.sort_unstable();
-        assert_eq!(documented, known);
-        for setting in SETTINGS {
-            let shown = example[setting.name].as_str();
-            assert_eq!(shown, setting.default.unwrap_or(""), "{}", setting.name);
-        }
-        let config = Config::from_lookup(|key| example.get(key).cloned()).expect("valid");
+        let example = std::fs::read_to_string(path).expect(".env.example");
+        assert!(
+            example == env_example(),
+            ".env.example differs from SETTINGS; it should read:\n{}",
+            env_example()
+        );
+        let values = read_dotenv(path).expect(".env.example parses");
+        let config = Config::from_lookup(|key| values.get(key).cloned()).expect("valid");
         assert_eq!(config, parse(&[]).expect("defaults"));
+    }
+
+    #[test]
+    fn the_readme_settings_table_is_the_settings_table() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let readme = std::fs::read_to_string(path).expect("README.md");
+        let table: String = readme
+            .lines()
+            .skip_while(|line| *line != "| variable | default | meaning |")
+            .take_while(|line| line.starts_with('|'))
+            .flat_map(|line| [line, "\n"])
+            .collect();
+        assert!(
+            table == readme_table(),
+            "the README's settings table differs from SETTINGS; it should read:\n{}",
+            readme_table()
+        );
+    }
+
+    #[test]
+    fn help_lists_every_setting_with_its_default() {
+        let help = settings_help();
+        for setting in SETTINGS {
+            let line = match setting.default {
+                Some(default) => format!("  {} [default: {default}]\n", setting.name),
+                None => format!("  {}\n", setting.name),
+            };
+            assert!(help.contains(&line), "{line}: {help}");
+        }
     }
 }

@@ -1,11 +1,13 @@
 //! Client set-up: the gateway intents, the framework (commands, event routing, error handler),
-//! the production `Http`, and the start-up work once the gateway is ready (hot reload, command
-//! registration, pruning), which builds the [`Data`] every handler shares.
+//! the production `Http`, the start-up summary, and the start-up work once the gateway is ready
+//! (hot reload, command registration, pruning), which builds the [`Data`] every handler shares.
 
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use serenity::all::{
-    Client, ClientBuilder, FullEvent, GatewayIntents, GuildId, Http, HttpBuilder, Interaction,
+    ApplicationId, Client, ClientBuilder, CurrentUser, FullEvent, GatewayIntents, GuildId, Http,
+    HttpBuilder, Interaction, Permissions,
 };
 use tokio::task::JoinHandle;
 
@@ -31,6 +33,98 @@ pub fn intents(message_content: bool) -> GatewayIntents {
     } else {
         messages
     }
+}
+
+/// The permissions the bot needs in a channel: see it, post, reply to a message (which reads its
+/// history) and post in threads. It sends plain text, so it needs no Embed Links.
+#[must_use]
+pub fn permissions() -> Permissions {
+    Permissions::VIEW_CHANNEL
+        | Permissions::SEND_MESSAGES
+        | Permissions::READ_MESSAGE_HISTORY
+        | Permissions::SEND_MESSAGES_IN_THREADS
+}
+
+/// The link that adds the bot of `application` to a server, with the scopes its messages and
+/// slash commands need and [`permissions`].
+#[must_use]
+pub fn invite_url(application: ApplicationId) -> String {
+    format!(
+        "https://discord.com/oauth2/authorize?client_id={application}&scope=bot+applications.commands&permissions={}",
+        permissions().bits()
+    )
+}
+
+/// What the bot runs with, logged once at start-up so whoever reads the log knows which FAQ,
+/// database, channels and roles are in use, and how to invite it (`application` is `None` when
+/// Discord did not say the application's id). Never the token.
+#[must_use]
+pub fn startup_summary(
+    config: &Config,
+    knowledge: &KnowledgeBase,
+    bot: &CurrentUser,
+    application: Option<ApplicationId>,
+) -> String {
+    let faq = std::path::absolute(knowledge.path()).unwrap_or_else(|_| knowledge.path().into());
+    let db = std::path::absolute(&config.db_path).unwrap_or_else(|_| config.db_path.clone());
+    let ids = |ids: &[u64]| {
+        ids.iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut summary = format!(
+        "prolobot {} starting as {} (user id {})",
+        env!("CARGO_PKG_VERSION"),
+        bot.name,
+        bot.id
+    );
+    let _ = write!(
+        summary,
+        "\n  FAQ: {} ({} entries)",
+        faq.display(),
+        knowledge.current().faq().entries().len()
+    );
+    let recording = if config.record {
+        format!("questions recorded, kept {} days", config.retention_days)
+    } else {
+        "recording off".to_owned()
+    };
+    let _ = write!(summary, "\n  database: {} ({recording})", db.display());
+    let support = if config.support_channels.is_empty() {
+        "none (only mentions, DMs and slash commands are answered)".to_owned()
+    } else {
+        ids(&config.support_channels)
+    };
+    let _ = write!(summary, "\n  support channels: {support}");
+    let or_none =
+        |id: Option<u64>, none: &str| id.map_or_else(|| none.to_owned(), |id| id.to_string());
+    let _ = write!(
+        summary,
+        "\n  log channel: {}",
+        or_none(config.log_channel, "none")
+    );
+    let _ = write!(
+        summary,
+        "\n  alert role: {}",
+        or_none(config.alert_role, "none (no safety alerts)")
+    );
+    let intents: Vec<&str> = intents(config.message_content)
+        .iter_names()
+        .map(|(name, _)| name)
+        .collect();
+    let _ = write!(summary, "\n  intents: {}", intents.join(", "));
+    let commands = config.guild_id.map_or_else(
+        || "registered globally (they can take a while to appear)".to_owned(),
+        |guild| format!("registered in server {guild} only"),
+    );
+    let _ = write!(summary, "\n  slash commands: {commands}");
+    let invite = application.map_or_else(
+        || "unknown (Discord did not give the application id)".to_owned(),
+        invite_url,
+    );
+    let _ = write!(summary, "\n  invite link: {invite}");
+    summary
 }
 
 /// Most replies to messages in flight at once. Each holds an HTTP/1.1 connection (a file
@@ -198,4 +292,62 @@ fn event_handler<'a>(
             _ => Ok(()),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discord::fixture::FAQ;
+
+    #[test]
+    fn the_invite_asks_for_the_scopes_and_permissions_the_readme_names() {
+        assert_eq!(permissions().bits(), 274_877_975_552);
+        let readme = include_str!("../../README.md");
+        let invite = invite_url(ApplicationId::new(42));
+        assert_eq!(
+            invite,
+            "https://discord.com/oauth2/authorize?client_id=42&scope=bot+applications.commands&permissions=274877975552"
+        );
+        assert!(readme.contains(&invite.replace("42", "YOUR_APP_ID")));
+    }
+
+    #[test]
+    fn the_startup_summary_says_what_runs_where_and_never_the_token() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let faq = dir.path().join("faq.toml");
+        std::fs::write(&faq, FAQ).expect("write the FAQ");
+        let (knowledge, _) = KnowledgeBase::load(&faq).expect("the fixture loads");
+        let config = Config::from_lookup(|name| {
+            let value = match name {
+                "DISCORD_TOKEN" => "secret-token",
+                "PROLOBOT_DB" => "/var/lib/prolobot/prolobot.db",
+                "PROLOBOT_SUPPORT_CHANNELS" => "11,12",
+                "PROLOBOT_LOG_CHANNEL" => "13",
+                "PROLOBOT_GUILD_ID" => "14",
+                _ => return None,
+            };
+            Some(value.to_owned())
+        })
+        .expect("valid settings");
+        let mut bot = CurrentUser::default();
+        bot.name = "prolobot".to_owned();
+        bot.id = 41.into();
+        let summary = startup_summary(&config, &knowledge, &bot, Some(ApplicationId::new(42)));
+        let expected = format!(
+            "prolobot {} starting as prolobot (user id 41)
+  FAQ: {} (4 entries)
+  database: /var/lib/prolobot/prolobot.db (questions recorded, kept 90 days)
+  support channels: 11, 12
+  log channel: 13
+  alert role: none (no safety alerts)
+  intents: GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT
+  slash commands: registered in server 14 only
+  invite link: {}",
+            env!("CARGO_PKG_VERSION"),
+            faq.display(),
+            invite_url(ApplicationId::new(42))
+        );
+        assert_eq!(summary, expected);
+        assert!(!summary.contains("secret-token"));
+    }
 }

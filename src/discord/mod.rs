@@ -42,7 +42,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::store::Store;
 use client::production_http;
-pub use client::{build_client, intents, Data};
+pub use client::{build_client, intents, invite_url, permissions, startup_summary, Data};
 pub use error::chain;
 use error::user_fixable;
 pub use error::Error;
@@ -58,7 +58,10 @@ pub async fn run(
 ) -> Result<(), Error> {
     let http = production_http(config.require_token()?, config.proxy_url.as_deref());
     let me = http.get_current_user().await.map_err(user_fixable)?;
-    tracing::info!(bot = %me.name, id = %me.id, "token accepted");
+    // Only for the invite link in the summary: the bot still starts without it.
+    let application = http.get_current_application_info().await.ok();
+    let application = application.map(|info| info.id);
+    tracing::info!("{}", startup_summary(&config, &knowledge, &me, application));
     let shards = config.shards;
     let mut client = build_client(config, http, knowledge, store).await?;
     let shard_manager = Arc::clone(&client.shard_manager);

@@ -40,6 +40,36 @@ pub enum StoreError {
         /// The latest version this build can migrate to.
         supported: usize,
     },
+    /// [`Store::open_existing`](super::Store::open_existing) found no database at the path.
+    #[error("there is no insights database at {}", path.display())]
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The backup's file already exists; a backup never overwrites one.
+    #[error("{} already exists; a backup never overwrites a file: choose a new name", path.display())]
+    BackupExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The backup's file could not be created.
+    #[error("could not create the backup file {}", path.display())]
+    BackupCreate {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Copying the database failed; the partial copy was removed.
+    #[error("could not back up the insights database to {}", path.display())]
+    Backup {
+        /// The backup's file.
+        path: PathBuf,
+        /// The underlying `SQLite` error.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// A confidence outside 0..=1 (or NaN) was given to [`Store::record`](super::Store::record).
     #[error("confidence must be between 0 and 1, got {0}")]
     InvalidConfidence(f32),

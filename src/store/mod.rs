@@ -36,7 +36,14 @@
 //! transactions (the database stays consistent). `FULL` would close that gap by
 //! an fsync per question, which is not worth it for analytics on a
 //! small server's disk.
+//!
+//! # Backups
+//!
+//! [`Store::backup_to`] copies the database with `SQLite`'s online backup API, safely while the
+//! bot runs (`prolobot backup PATH`). Upgrades need nothing: [`Store::open`] migrates an older
+//! database to the current schema in one transaction.
 
+mod backup;
 mod error;
 #[cfg(test)]
 mod fixtures;
@@ -45,7 +52,7 @@ mod setup;
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 pub use error::StoreError;
 pub use prolobot_core::Outcome;
@@ -117,6 +124,25 @@ impl Store {
             source,
         })?;
         Self::initialise(conn)
+    }
+
+    /// Opens the database file only if it exists (creating nothing) and migrates it: for
+    /// commands that read a database the bot wrote, where a new, empty one would mislead.
+    pub fn open_existing(path: &Path) -> Result<Self, StoreError> {
+        let open = || -> Result<Connection, StoreError> {
+            if !path.try_exists().unwrap_or(true) {
+                return Err(StoreError::NotFound {
+                    path: path.to_owned(),
+                });
+            }
+            // Without `SQLITE_OPEN_CREATE`, so a file removed meanwhile is not created either.
+            let flags = OpenFlags::default().difference(OpenFlags::SQLITE_OPEN_CREATE);
+            Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })
+        };
+        Self::initialise(open()?)
     }
 
     /// Opens a fresh in-memory database (for tests and dry runs).
@@ -239,6 +265,20 @@ mod tests {
     use std::io::{self, BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
     use std::time::Duration;
+
+    #[test]
+    fn open_existing_creates_nothing_and_opens_what_exists() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("prolobot.db");
+        let result = Store::open_existing(&path);
+        assert!(
+            matches!(&result, Err(StoreError::NotFound { path: p }) if *p == path),
+            "{result:?}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 0);
+        Store::open(&path).expect("create");
+        assert!(Store::open_existing(&path).is_ok());
+    }
 
     #[test]
     fn answered_finds_answers_only() {

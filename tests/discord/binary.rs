@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::bot::{
-    prolobot, reply_to, start_bot, temp_dir_with_faq, BinaryBot, Options, COST_QUESTION,
+    prolobot, reply_to, start_bot, temp_dir_with_faq, BinaryBot, Options, ALERT_ROLE,
+    COST_QUESTION, LOG_CHANNEL,
 };
 use crate::fake::{Direction, FakeDiscord, MessageSpec, RecordedRequest};
 
@@ -52,6 +53,8 @@ fn run_refuses_an_invalid_faq_and_shows_where() {
 #[test]
 fn report_works_on_a_fresh_database() {
     let dir = tempfile::tempdir().expect("temp dir");
+    // `report` reads only a database that exists, as the bot leaves it on its first start.
+    prolobot::store::Store::open(&dir.path().join("prolobot.db")).expect("a fresh database");
 
     let output = prolobot(dir.path())
         .arg("report")
@@ -230,4 +233,44 @@ async fn a_refused_message_content_intent_is_a_clear_error() {
         "{stderr}"
     );
     assert_secret_absent(stderr, SECRET);
+}
+
+/// One summary at start-up: what runs where, and how to invite the bot; never the token.
+#[tokio::test]
+async fn the_binary_logs_one_startup_summary_without_the_token() {
+    let fake = FakeDiscord::start().await;
+    let bot = BinaryBot::start(&fake, SECRET, Options::default(), &[]).await;
+    let faq = bot.dir.path().join("faq.toml");
+    let db = bot.dir.path().join("prolobot.db");
+    let exited = bot.terminate().await;
+
+    let log = &exited.stderr;
+    let lines = [
+        format!(
+            "prolobot {} starting as prolobot (user id {})",
+            env!("CARGO_PKG_VERSION"),
+            FakeDiscord::BOT_ID
+        ),
+        format!("  FAQ: {} (18 entries)", faq.display()),
+        format!(
+            "  database: {} (questions recorded, kept 90 days)",
+            db.display()
+        ),
+        format!("  support channels: {}", FakeDiscord::CHANNEL_ID),
+        format!("  log channel: {LOG_CHANNEL}"),
+        format!("  alert role: {ALERT_ROLE}"),
+        "  intents: GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT".to_owned(),
+        "  slash commands: registered globally (they can take a while to appear)".to_owned(),
+        format!(
+            "  invite link: https://discord.com/oauth2/authorize?client_id={}&scope=bot+applications.commands&permissions=274877975552",
+            FakeDiscord::APP_ID
+        ),
+    ];
+    let at = log
+        .find(&lines[0])
+        .unwrap_or_else(|| panic!("no summary: {log}"));
+    let summary: Vec<&str> = log[at..].lines().take(lines.len()).collect();
+    assert_eq!(summary, lines);
+    assert_eq!(log.matches("starting as").count(), 1, "{log}");
+    assert_secret_absent(log, SECRET);
 }

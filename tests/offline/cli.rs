@@ -56,6 +56,11 @@ fn with_shipped_faq(args: &[&str], stdin: Option<&str>) -> Output {
     prolobot(dir.path(), &args, stdin)
 }
 
+/// Environment variables for a run of the binary.
+type Env<'a> = &'a [(&'a str, &'a str)];
+/// A file to write in the run's directory: its name and contents.
+type File<'a> = (&'a str, &'a str);
+
 pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -410,4 +415,258 @@ fn check_warns_when_an_example_question_does_not_reach_its_entry() {
     let expected = "warning: example question \"does microneedling hurt\" of `clinic-contact` \
                     gets no_match: the question is about microneedl";
     assert!(stdout.contains(expected), "{stdout}");
+}
+
+#[test]
+fn check_says_which_file_it_checked_and_where_that_path_came_from() {
+    let dir = dir_with_fixture_faq();
+    let checked = dir.path().join("other.toml");
+    let checked = checked.to_str().unwrap();
+    // (file written in the directory, environment, arguments, where the path came from)
+    let cases: [(Option<File>, Env, &[&str], &str); 6] = [
+        (
+            None,
+            &[],
+            &["--faq", "other.toml", "check"],
+            "--faq on the command line",
+        ),
+        (
+            None,
+            &[("PROLOBOT_FAQ", "other.toml")],
+            &["check"],
+            "PROLOBOT_FAQ in the environment",
+        ),
+        (
+            Some((".env", "PROLOBOT_FAQ=other.toml\n")),
+            &[],
+            &["check"],
+            "PROLOBOT_FAQ in .env",
+        ),
+        (
+            Some(("prolobot.toml", "prolobot_faq = \"other.toml\"\n")),
+            &[],
+            &["check"],
+            "prolobot_faq in prolobot.toml",
+        ),
+        (
+            None,
+            &[],
+            &["check", "other.toml"],
+            "the path given to check",
+        ),
+        (
+            None,
+            &[],
+            &["check"],
+            "the default; PROLOBOT_FAQ is not set",
+        ),
+    ];
+    for (file, env, args, from) in cases {
+        let _ = std::fs::remove_file(dir.path().join(".env"));
+        let _ = std::fs::remove_file(dir.path().join("prolobot.toml"));
+        if let Some((name, text)) = file {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let out = prolobot_with_env(dir.path(), env, args, None);
+        let first = text(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let expected_path = if from.starts_with("the default") {
+            dir.path().join("faq.toml").to_str().unwrap().to_owned()
+        } else {
+            checked.to_owned()
+        };
+        assert_eq!(
+            first,
+            format!("Checking {expected_path} ({from})"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn an_invalid_faq_says_what_that_means_without_claiming_a_bot_serves_it() {
+    let dir = edited_faq("medical = true", "medical = yes");
+    let out = prolobot(dir.path(), &["check"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let line = line_of(&dir.path().join("faq.toml"), "medical = yes");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "one error only: {stdout}");
+    assert_eq!(
+        lines[1],
+        format!("faq.toml:{line}:11: error: `yes` is not a yes/no value TOML understands: write `true` or `false` (lowercase, no quotes)")
+    );
+    assert_eq!(
+        lines[2],
+        "faq.toml: 1 error, so the bot cannot use this file: fix it, then run `prolobot check` again. Until then `prolobot run` refuses to start with it, and a bot already running keeps the version it loaded last."
+    );
+}
+
+#[test]
+fn unknown_setting_names_warn_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "PROLOBOT_FAQ={}\nPROLOBOT_SUPPORT_CHANNEL=123\n",
+            shipped_faq_path().display()
+        ),
+    )
+    .unwrap();
+    let env = [("PROLOBOT_COOLDOWN", "5")];
+    let out = prolobot_with_env(dir.path(), &env, &["check"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "warning: PROLOBOT_COOLDOWN in the environment is not a prolobot setting, so it is ignored: did you mean PROLOBOT_COOLDOWN_SECS?\n\
+         warning: PROLOBOT_SUPPORT_CHANNEL in .env is not a prolobot setting, so it is ignored: did you mean PROLOBOT_SUPPORT_CHANNELS?\n"
+    );
+}
+
+#[test]
+fn a_channel_name_instead_of_an_id_says_how_to_copy_the_id() {
+    let dir = tempfile::tempdir().unwrap();
+    for (value, says) in [
+        ("#support", "Developer Mode"),
+        ("<#123456>", "Write just the number: 123456"),
+    ] {
+        let env = [("PROLOBOT_SUPPORT_CHANNELS", value)];
+        let out = prolobot_with_env(dir.path(), &env, &["check"], None);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("is not a channel id"), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}
+
+#[test]
+fn help_lists_every_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = prolobot(dir.path(), &["--help"], None);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    for setting in prolobot::config::SETTINGS {
+        assert!(
+            stdout.contains(&format!("\n  {}", setting.name)),
+            "{}",
+            setting.name
+        );
+    }
+    assert!(
+        stdout.contains("PROLOBOT_DB [default: prolobot.db]"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn report_and_backup_refuse_a_database_that_does_not_exist_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["report"][..],
+        &["--db", "elsewhere.db", "report"],
+        &["backup", "copy.db"],
+    ] {
+        let out = prolobot(dir.path(), args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("there is no insights database at"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was created"), "{stderr}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{args:?} created a file"
+        );
+    }
+}
+
+#[test]
+fn report_names_the_database_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data/insights.db");
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    prolobot::store::Store::open(&db).unwrap();
+    let env = [("PROLOBOT_DB", "data/insights.db")];
+    let runs: [(Env, &[&str], &str); 2] = [
+        (&env, &["report"], "PROLOBOT_DB in the environment"),
+        (
+            &[],
+            &["report", "--db", "data/insights.db"],
+            "--db on the command line",
+        ),
+    ];
+    for (env, args, from) in runs {
+        let out = prolobot_with_env(dir.path(), env, args, None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "Report from the insights database {} ({from})\n",
+                db.display()
+            )
+        );
+        assert!(
+            text(&out.stdout).contains("Questions: 0"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn backup_copies_the_database_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    prolobot::store::Store::open(&dir.path().join("prolobot.db")).unwrap();
+    let out = prolobot(dir.path(), &["backup", "copy.db"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).ends_with(&format!(
+            "Backup written to {}\n",
+            dir.path().join("copy.db").display()
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    let copy = prolobot(dir.path(), &["--db", "copy.db", "report"], None);
+    assert!(
+        copy.status.success(),
+        "the copy is a database: {}",
+        text(&copy.stderr)
+    );
+    let again = prolobot(dir.path(), &["backup", "copy.db"], None);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again.stderr).contains("already exists; a backup never overwrites a file"),
+        "{}",
+        text(&again.stderr)
+    );
+}
+
+#[test]
+fn check_names_a_file_saved_as_utf16_and_windows_line_endings_never_reach_a_reply() {
+    let source = std::fs::read_to_string(shipped_faq_path()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let utf16: Vec<u8> = std::iter::once(0xFEFF)
+        .chain(source.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(dir.path().join("faq.toml"), utf16).unwrap();
+    let out = prolobot(dir.path(), &["check"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("faq.toml:1:1: error: the file is saved as UTF-16, not UTF-8: open it in your editor and save it as UTF-8"),
+        "{}",
+        text(&out.stdout)
+    );
+    std::fs::write(dir.path().join("faq.toml"), source.replace('\n', "\r\n")).unwrap();
+    let out = prolobot(dir.path(), &["ask", "what is prolotherapy"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reply = text(&out.stdout);
+    assert!(reply.contains("**What is prolotherapy?**"), "{reply}");
+    assert!(!reply.contains('\r'), "{reply:?}");
 }

@@ -1,9 +1,10 @@
-//! Offline tests of the built binary, the shipped FAQ and the matcher's accuracy targets.
+//! Offline tests of the built binary, the shipped FAQ, the deploy files and the matcher's accuracy targets.
 //! (Discord end-to-end tests live in their own binary, `tests/discord`.)
 
 mod cli;
 mod console;
 mod content;
+mod deploy;
 mod eval;
 #[path = "../common/hostile.rs"]
 mod hostile;

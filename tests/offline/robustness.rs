@@ -1,6 +1,4 @@
-//! Hostile and arbitrary input: no panic, bounded work, and nothing from the user echoed.
-
-use std::time::{Duration, Instant};
+//! Hostile and arbitrary input: no panic and nothing from the user echoed.
 
 use prolobot_core::normalise;
 use prolobot_core::Composer;
@@ -10,32 +8,22 @@ use proptest::prelude::*;
 use crate::hostile::{echoed_marker, inputs, FRAGMENTS};
 use crate::shipped;
 
-/// Far above the 1 ms release-build target, so the test holds in unoptimised builds on a busy
-/// machine; the criterion benchmark measures the real figure.
-const GENEROUS_LIMIT: Duration = Duration::from_millis(250);
-
 /// Discord's longest message (with Nitro), in characters.
 const DISCORD_MAX_MESSAGE: usize = 4_000;
 
-fn check_bounded(input: &str) {
+/// The reply to `input` echoes none of its markup. (How fast that is lives in the criterion
+/// benchmark `adversarial_4000_chars`, not in a timed test.)
+fn check_not_echoed(input: &str) {
     let knowledge = shipped();
-    let faq = knowledge.faq();
-    let start = Instant::now();
-    let reply = Composer::new(faq).decision(&knowledge.decide(input));
-    assert!(
-        start.elapsed() < GENEROUS_LIMIT,
-        "took {:?} on {:?}",
-        start.elapsed(),
-        input.chars().take(40).collect::<String>()
-    );
+    let reply = Composer::new(knowledge.faq()).decision(&knowledge.decide(input));
     assert_eq!(echoed_marker(reply.text()), None, "{}", reply.text());
 }
 
 #[test]
-fn hostile_inputs_are_handled_quickly_and_never_echoed() {
+fn hostile_inputs_are_never_echoed() {
     for input in inputs() {
         assert!(input.chars().count() <= DISCORD_MAX_MESSAGE);
-        check_bounded(&input);
+        check_not_echoed(&input);
     }
 }
 
@@ -59,7 +47,7 @@ proptest! {
 
     #[test]
     fn arbitrary_unicode_never_panics(message in "\\PC{0,4000}") {
-        check_bounded(&message);
+        check_not_echoed(&message);
     }
 
     #[test]
@@ -67,7 +55,7 @@ proptest! {
         parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS.to_vec()), 0..300),
     ) {
         let message: String = parts.concat().chars().take(DISCORD_MAX_MESSAGE).collect();
-        check_bounded(&message);
+        check_not_echoed(&message);
     }
 }
 

@@ -1,4 +1,6 @@
-//! One broken fixture per validation rule, each asserting the reported line and column.
+//! One broken fixture per validation rule, each asserting the reported line and column; and the
+//! mistakes people make in a word processor or from habit, each reported once, in plain words,
+//! where the mistake starts.
 
 use prolobot_core::{Faq, Problem, Severity};
 
@@ -67,25 +69,53 @@ fn the_base_fixture_is_valid() {
 }
 
 #[test]
-fn syntax_error_is_positioned() {
+fn an_unclosed_text_is_reported_where_its_quote_opens() {
     let found = errors(&broken("title = \"What is it?\"", "title = \"What is it?"));
-    assert_eq!(found.len(), 1, "{found:?}");
-    // The string runs to the end of the line, where the parser notices it is not closed.
-    assert_eq!((found[0].0, found[0].1), (26, 21), "{found:?}");
-    assert!(matches!(found[0].2, Problem::Syntax(_)));
+    let unclosed = Problem::UnclosedText {
+        quotes: "\"",
+        runs_to: None,
+    };
+    assert_eq!(found, [(26, 9, unclosed)]);
 }
 
 #[test]
-fn unknown_field_in_an_entry_is_positioned() {
+fn an_unclosed_multiline_text_is_one_error_on_the_line_where_it_began() {
+    let source = broken(
+        "answer = \"It is a thing.\"",
+        "answer = \"\"\"\nIt is a thing.",
+    )
+    .replace(
+        "answer = \"It varies.\"",
+        "answer = \"\"\"\nIt varies.\n\"\"\"",
+    );
+    let found = errors(&source);
+    // The next entry's opening `"""` (line 39) closed it; its text then failed to parse.
+    let unclosed = Problem::UnclosedText {
+        quotes: "\"\"\"",
+        runs_to: Some(39),
+    };
+    assert_eq!(found, [(29, 10, unclosed.clone())]);
+    assert_eq!(
+        unclosed.to_string(),
+        "the text that starts here has no closing `\"\"\"`, so everything up to line 39 was read as part of it: add `\"\"\"` where this text ends"
+    );
+}
+
+#[test]
+fn a_misspelt_field_gets_a_suggestion() {
     let found = errors(&broken(
         "keywords = [\"definition\"]",
         "keywords = [\"definition\"]\nanswr = \"typo\"",
     ));
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].0, 29, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (29, 1), "{found:?}");
     assert!(
-        matches!(&found[0].2, Problem::Syntax(m) if m.contains("answr")),
+        matches!(&found[0].2, Problem::UnknownField { field, suggestion: Some(known), .. } if field == "answr" && known == "answer"),
         "{found:?}"
+    );
+    assert_eq!(
+        found[0].2.to_string(),
+        "unknown field `answr`: did you mean `answer`?"
     );
 }
 
@@ -100,9 +130,126 @@ fn unknown_top_level_field_is_positioned() {
             Problem::UnknownField {
                 field: "disclamer".into(),
                 expected: "reviewed, texts, matching, synonyms, subjects, frames, red_flags, entry"
+                    .into(),
+                suggestion: None,
             }
         )]
     );
+}
+
+#[test]
+fn curly_quotes_from_a_word_processor_are_named() {
+    let found = errors(&broken("title = \"What is it?\"", "title = “What is it?”"));
+    assert_eq!(found, [(26, 9, Problem::CurlyQuotes)]);
+    assert!(found[0].2.to_string().contains("straight quotes"));
+}
+
+#[test]
+fn yes_and_quoted_true_are_not_booleans() {
+    let found = errors(&broken("medical = false", "medical = yes"));
+    assert_eq!(found, [(36, 11, Problem::NotABoolean("yes".into()))]);
+    assert!(found[0].2.to_string().contains("write `true` or `false`"));
+    let found = errors(&broken("medical = false", "medical = \"false\""));
+    assert_eq!(
+        found,
+        [(36, 11, Problem::QuotedBoolean("\"false\"".into()))]
+    );
+}
+
+#[test]
+fn dates_in_quotes_or_with_slashes_say_how_to_write_them() {
+    let found = errors(&broken(
+        "reviewed = 2026-11-25",
+        "reviewed = \"2026-11-25\"",
+    ));
+    assert_eq!(
+        found,
+        [(1, 12, Problem::QuotedDate("\"2026-11-25\"".into()))]
+    );
+    assert_eq!(
+        found[0].2.to_string(),
+        "remove the quotes around the date: 2026-11-25 (dates are written without quotes)"
+    );
+    let found = errors(&broken("reviewed = 2026-11-25", "reviewed = 11/25/2026"));
+    let bad_date = Problem::BadDate {
+        found: "11/25/2026".into(),
+        example: Some("2026-11-25".into()),
+    };
+    assert_eq!(found, [(1, 12, bad_date)]);
+    assert!(found[0].2.to_string().ends_with("like 2026-11-25"));
+}
+
+#[test]
+fn a_list_written_as_one_text_says_to_use_brackets() {
+    let found = errors(&broken(
+        "sources = [\"Someone 2020\"]",
+        "sources = \"Someone 2020\"",
+    ));
+    assert_eq!(found, [(30, 11, Problem::ListAsString("sources".into()))]);
+    assert!(found[0].2.to_string().contains("sources = [\""));
+}
+
+#[test]
+fn a_missing_entry_line_is_named_once() {
+    let found = errors(&broken(
+        "\n[[entry]]\nid = \"how-much\"",
+        "\nid = \"how-much\"",
+    ));
+    let missing = Problem::MissingHeader {
+        key: "id".into(),
+        header: "[[entry]]",
+        what: "entry",
+    };
+    assert_eq!(found, [(33, 1, missing)]);
+    assert!(found[0]
+        .2
+        .to_string()
+        .ends_with("did you forget the [[entry]] line before this entry?"));
+}
+
+#[test]
+fn a_file_not_saved_as_utf8_says_to_save_it_as_utf8() {
+    let utf16: Vec<u8> = std::iter::once(0xFEFF)
+        .chain(VALID.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let diagnostics = Faq::from_bytes(&utf16).expect_err("UTF-16");
+    assert_eq!(
+        (
+            diagnostics[0].line,
+            diagnostics[0].column,
+            &diagnostics[0].problem
+        ),
+        (1, 1, &Problem::NotUtf8 { encoding: "UTF-16" })
+    );
+    // "é" in Windows-1252 is the one byte 0xE9, which is not UTF-8.
+    let mut windows = broken("It varies.", "It varies by caf\u{e9}.").into_bytes();
+    let at = windows.iter().position(|&b| b == 0xC3).expect("é");
+    windows.splice(at..at + 2, [0xE9]);
+    let diagnostics = Faq::from_bytes(&windows).expect_err("Windows-1252");
+    assert_eq!((diagnostics.len(), diagnostics[0].line), (1, 38));
+    assert_eq!(diagnostics[0].column, 27);
+    assert!(diagnostics[0]
+        .problem
+        .to_string()
+        .contains("save it as UTF-8"));
+    let with_bom = [b"\xEF\xBB\xBF".as_slice(), VALID.as_bytes()].concat();
+    assert!(
+        Faq::from_bytes(&with_bom).is_ok(),
+        "a UTF-8 byte-order mark is fine"
+    );
+}
+
+#[test]
+fn windows_line_endings_never_reach_a_reply() {
+    let source = broken(
+        "answer = \"It varies.\"",
+        "answer = \"\"\"\nIt varies.\nA lot.\"\"\"",
+    )
+    .replace('\n', "\r\n");
+    let loaded = Faq::from_toml_str(&source).expect("CRLF is fine");
+    let answer = &loaded.faq.entry("how-much").expect("entry").answer;
+    assert_eq!(answer, "It varies.\nA lot.");
 }
 
 #[test]
@@ -159,7 +306,14 @@ fn unknown_related_id_is_positioned() {
     ));
     assert_eq!(
         found,
-        [(31, 12, Problem::UnknownRelated("how-mutch".into()))]
+        [(
+            31,
+            12,
+            Problem::UnknownRelated {
+                id: "how-mutch".into(),
+                suggestion: Some("how-much".into()),
+            }
+        )]
     );
 }
 
@@ -272,6 +426,7 @@ fn safety_rule_mistakes_are_positioned_in_plain_words() {
                 field: "tier",
                 found: "urgant".into(),
                 expected: "urgent, emergency, crisis",
+                suggestion: Some("urgent".into()),
             }
         )]
     );
@@ -318,4 +473,98 @@ fn safety_rule_mistakes_are_positioned_in_plain_words() {
             .any(|d| d.problem.to_string().contains("urgent")),
         "{diagnostics:?}"
     );
+}
+
+/// The limits `check` enforces, each with the words its message, the `faq.toml` header and the
+/// README use for it: (field, a problem breaking the limit, the words).
+fn limits() -> [(&'static str, Problem, String); 4] {
+    use prolobot_core::{DISCLAIMER_LIMIT, MESSAGE_LIMIT, MIN_QUESTIONS, SAFETY_NET_LIMIT};
+    let at_most = |limit: usize| format!("at most {limit} characters");
+    [
+        (
+            "disclaimer",
+            Problem::DisclaimerTooLong {
+                length: DISCLAIMER_LIMIT + 1,
+                limit: DISCLAIMER_LIMIT,
+            },
+            at_most(DISCLAIMER_LIMIT),
+        ),
+        (
+            "safety_net",
+            Problem::TextTooLong {
+                field: "safety_net",
+                length: SAFETY_NET_LIMIT + 1,
+                limit: SAFETY_NET_LIMIT,
+            },
+            at_most(SAFETY_NET_LIMIT),
+        ),
+        (
+            "questions",
+            Problem::TooFewQuestions {
+                min: MIN_QUESTIONS,
+                found: 1,
+            },
+            format!("at least {MIN_QUESTIONS}"),
+        ),
+        (
+            "answer",
+            Problem::AnswerTooLong {
+                length: MESSAGE_LIMIT + 1,
+                limit: MESSAGE_LIMIT,
+            },
+            at_most(MESSAGE_LIMIT),
+        ),
+    ]
+}
+
+#[test]
+fn authoring_limits_read_the_same_in_check_the_faq_header_and_the_readme() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let faq = std::fs::read_to_string(format!("{root}/faq.toml")).expect("faq.toml");
+    let header: Vec<&str> = faq
+        .lines()
+        .take_while(|line| line.starts_with('#'))
+        .collect();
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    for (field, problem, words) in limits() {
+        assert!(problem.to_string().contains(&words), "check: {problem}");
+        // The header describes a field from its `#     field  ` line to the next such line.
+        let start = header
+            .iter()
+            .position(|line| line.starts_with(&format!("#     {field} ")))
+            .unwrap_or_else(|| panic!("the header describes `{field}`"));
+        let description: String = header[start..]
+            .iter()
+            .take_while(|line| **line == header[start] || line.starts_with("#      "))
+            .map(|line| line.trim_start_matches('#').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            description.contains(&words),
+            "faq.toml header, {field}: {description}"
+        );
+        let mention = format!("`{field}` (");
+        let row = readme
+            .lines()
+            .find(|line| line.contains(&mention))
+            .unwrap_or_else(|| panic!("the README's faq.toml table describes `{field}`"));
+        let described = &row[row.find(&mention).expect("found")..];
+        assert!(described.contains(&words), "README, {field}: {described}");
+    }
+}
+
+#[test]
+fn a_value_of_the_wrong_kind_says_what_the_field_takes() {
+    let found = errors(&broken(
+        "disclaimer = \"General information only, not medical advice.\"",
+        "disclaimer = 3",
+    ));
+    let wrong = Problem::WrongType {
+        key: "disclaimer".into(),
+        expected: "text in straight quotes, like \"...\"",
+    };
+    assert_eq!(found, [(4, 14, wrong)]);
+    let found = errors(&broken("title = \"How much is it?\"\n", ""));
+    // Where the entry starts: its [[entry]] line.
+    assert_eq!(found, [(33, 1, Problem::MissingField("title".into()))]);
 }

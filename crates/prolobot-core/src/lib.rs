@@ -67,9 +67,9 @@ pub use eval::{
     SafetyReport, SafetyResult, SafetySet, Tally,
 };
 pub use faq::{
-    render as render_diagnostics, Cues, Diagnostic, Entry, EntryKind, EntryRef, Faq, Frame,
-    LoadError, Loaded, Problem, RedFlagRule, RedFlags, RuleRef, Severity, Subjects, Synonym, Texts,
-    Thresholds, Tier, When, WordClass,
+    closest, render as render_diagnostics, Cues, Diagnostic, Entry, EntryKind, EntryRef, Faq,
+    Frame, LoadError, Loaded, Problem, RedFlagRule, RedFlags, RuleRef, Severity, Subjects, Synonym,
+    Texts, Thresholds, Tier, When, WordClass, MIN_QUESTIONS,
 };
 pub use knowledge::{ExampleMiss, Knowledge, Response};
 pub use matcher::{Candidate, Decision, Explanation, Outcome, Service};

@@ -40,9 +40,9 @@ impl fmt::Display for ReloadSummary {
 pub struct KnowledgeBase {
     path: PathBuf,
     current: RwLock<Arc<Knowledge>>,
-    /// The file text last read (loaded or rejected). Held while reloading, so reloads happen
-    /// one at a time and an older read can never overwrite a newer one.
-    last_source: Mutex<String>,
+    /// The file contents last read (loaded or rejected). Held while reloading, so reloads
+    /// happen one at a time and an older read can never overwrite a newer one.
+    last_source: Mutex<Vec<u8>>,
 }
 
 impl KnowledgeBase {
@@ -98,8 +98,8 @@ impl KnowledgeBase {
 
     fn swap_in(
         &self,
-        last_source: &mut String,
-        source: String,
+        last_source: &mut Vec<u8>,
+        source: Vec<u8>,
     ) -> Result<ReloadSummary, LoadError> {
         let parsed = parse(&self.path, &source);
         *last_source = source;
@@ -119,15 +119,16 @@ impl KnowledgeBase {
     }
 }
 
-fn read(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+/// The file's bytes: whether they are UTF-8 is part of validation, reported in plain words.
+fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
+    std::fs::read(path).map_err(|source| LoadError::Read {
         path: path.to_owned(),
         source,
     })
 }
 
-fn parse(path: &Path, source: &str) -> Result<Loaded, LoadError> {
-    Faq::from_toml_str(source).map_err(|diagnostics| LoadError::Invalid {
+fn parse(path: &Path, source: &[u8]) -> Result<Loaded, LoadError> {
+    Faq::from_bytes(source).map_err(|diagnostics| LoadError::Invalid {
         path: path.to_owned(),
         diagnostics,
     })

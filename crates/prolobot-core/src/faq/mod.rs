@@ -1,16 +1,21 @@
 //! The FAQ knowledge base: the checked model of `faq.toml` and how it is loaded.
 //!
-//! [`Faq::from_toml_str`] parses and validates in one go and reports every problem it finds,
-//! each with a line and column; [`Faq::load`] only adds reading the file. A `Faq` that exists
-//! has passed validation, so the rest of the bot never sees a half-valid knowledge base.
+//! [`Faq::from_toml_str`] parses and validates in one go and reports every problem it finds
+//! (but only the first syntax error, where the mistake starts), each with a line and column,
+//! in plain words; [`Faq::from_bytes`] first checks that the file is UTF-8 text, and
+//! [`Faq::load`] only adds reading the file. A `Faq` that exists has passed validation, so the
+//! rest of the bot never sees a half-valid knowledge base.
 
 mod problem;
 mod raw;
+mod syntax;
 mod validate;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use problem::{Diagnostic, Problem, Severity};
+pub use problem::{closest, Diagnostic, Problem, Severity};
+pub use validate::MIN_QUESTIONS;
 
 /// The whole knowledge base. Its fields are private: a `Faq` that exists has passed validation.
 #[derive(Debug, Clone)]
@@ -374,19 +379,39 @@ pub fn render(path: &Path, diagnostics: &[Diagnostic]) -> String {
 impl Faq {
     /// Reads and validates a FAQ file.
     pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-        let source = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_toml_str(&source).map_err(|diagnostics| LoadError::Invalid {
+        Self::from_bytes(&bytes).map_err(|diagnostics| LoadError::Invalid {
             path: path.to_path_buf(),
             diagnostics,
         })
     }
 
+    /// Validates a FAQ file's contents: UTF-8 text (with or without a byte-order mark), then as
+    /// [`Faq::from_toml_str`]. A file saved as UTF-16 or Windows-1252 is one diagnostic saying
+    /// so, where the first character that is not UTF-8 stands.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
+        match syntax::decode(bytes) {
+            Ok(source) => Self::from_toml_str(source),
+            Err((before, problem)) => {
+                let mut collector = problem::Collector::new(before);
+                collector.error(before.len()..before.len(), problem);
+                Err(collector.diagnostics)
+            }
+        }
+    }
+
     /// Parses and validates FAQ text; on failure returns every diagnostic found, in file order.
+    /// Windows line endings are read as plain newlines, so no `\r` reaches a reply.
     pub fn from_toml_str(source: &str) -> Result<Loaded, Vec<Diagnostic>> {
-        validate::validate(source)
+        let source = if source.contains("\r\n") {
+            Cow::Owned(source.replace("\r\n", "\n"))
+        } else {
+            Cow::Borrowed(source)
+        };
+        validate::validate(&source)
     }
 
     /// The entry with this id.

@@ -91,6 +91,22 @@ pub struct RawRule {
     pub advice: Option<Spanned<String>>,
 }
 
+/// The fields of an `[[entry]]`, as [`RawEntry`] names them (a test keeps the two in sync): an
+/// entry's field in another table means its `[[entry]]` line is missing.
+pub const ENTRY_FIELDS: [&str; 11] = [
+    "id",
+    "title",
+    "kind",
+    "medical",
+    "questions",
+    "keywords",
+    "answer",
+    "detail",
+    "sources",
+    "related",
+    "reviewed",
+];
+
 /// One `[[entry]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,4 +130,20 @@ pub struct RawEntry {
 
 fn default_true() -> bool {
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_fields_are_the_fields_of_an_entry() {
+        let error = toml::from_str::<RawEntry>("nonsense = 1").expect_err("unknown field");
+        let message = error.message();
+        let (_, expected) = message
+            .split_once("expected")
+            .expect("serde lists the fields");
+        let named: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        assert_eq!(named, ENTRY_FIELDS);
+    }
 }

@@ -11,8 +11,9 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::value::Datetime;
 use toml::Spanned;
 
-use super::problem::{Collector, Diagnostic, Problem};
+use super::problem::{closest, Collector, Diagnostic, Problem};
 use super::raw::{RawEntry, RawMatching, RawRedFlags, RawRule, RawSubjects, RawTexts};
+use super::syntax::{explain_syntax, explain_type, unknown_field};
 use super::{
     Cues, Entry, EntryKind, Faq, Frame, Loaded, RedFlagRule, RedFlags, Subjects, Synonym, Texts,
     Thresholds, Tier, When, WordClass,
@@ -20,16 +21,27 @@ use super::{
 use crate::render::{answer_len, DISCLAIMER_LIMIT, MESSAGE_LIMIT, SAFETY_NET_LIMIT};
 use crate::text::{normalise, Analyzer};
 
-const TOP_LEVEL_KEYS: &str =
-    "reviewed, texts, matching, synonyms, subjects, frames, red_flags, entry";
+const TOP_LEVEL_KEYS: [&str; 8] = [
+    "reviewed",
+    "texts",
+    "matching",
+    "synonyms",
+    "subjects",
+    "frames",
+    "red_flags",
+    "entry",
+];
 const ENTRY_KINDS: &str = "topic, clinic, help";
-const MIN_QUESTIONS: usize = 3;
+/// The fewest example questions an entry may have.
+pub const MIN_QUESTIONS: usize = 3;
 
 /// The file's sections as written, before cross-checks.
 #[derive(Default)]
 struct Sections {
     reviewed: Option<Datetime>,
     texts: Option<Spanned<RawTexts>>,
+    /// Whether `[texts]` is in the file, even if it failed to parse (and was reported then).
+    texts_written: bool,
     matching: Option<RawMatching>,
     synonyms: Vec<(Spanned<String>, Vec<Spanned<String>>)>,
     red_flags: Option<RawRedFlags>,
@@ -42,13 +54,15 @@ struct Sections {
 pub(super) fn validate(source: &str) -> Result<Loaded, Vec<Diagnostic>> {
     let mut collector = Collector::new(source);
     let (root, syntax_errors) = DeTable::parse_recoverable(source);
-    for error in syntax_errors {
-        collector.error(
-            error.span().unwrap_or(0..0),
-            Problem::Syntax(error.message().trim().to_string()),
-        );
-    }
-    if collector.has_errors() {
+    // Only the first syntax error: the parser's later ones are mostly echoes of it (an unclosed
+    // `"""` makes dozens), and it is reported where the mistake starts.
+    let first = syntax_errors
+        .iter()
+        .map(|error| (error.span().unwrap_or(0..0), error.message().trim()))
+        .min_by_key(|(span, _)| span.start);
+    if let Some((span, message)) = first {
+        let (at, problem) = explain_syntax(source, &span, message);
+        collector.error(at..at, problem);
         return Err(finish(collector));
     }
     let sections = read_sections(&mut collector, root.into_inner());
@@ -77,6 +91,7 @@ fn read_sections(c: &mut Collector<'_>, root: DeTable<'_>) -> Sections {
             "texts" => {
                 let span = value.span();
                 sections.texts = parse(c, value).map(|t| Spanned::new(span, t));
+                sections.texts_written = true;
             }
             "matching" => sections.matching = parse(c, value),
             "synonyms" => sections.synonyms = parse_synonyms(c, value),
@@ -84,13 +99,7 @@ fn read_sections(c: &mut Collector<'_>, root: DeTable<'_>) -> Sections {
             "subjects" => sections.subjects = parse(c, value),
             "frames" => sections.frames = parse(c, value).unwrap_or_default(),
             "entry" => parse_entries(c, value, &mut sections),
-            other => c.error(
-                key.span(),
-                Problem::UnknownField {
-                    field: other.to_string(),
-                    expected: TOP_LEVEL_KEYS,
-                },
-            ),
+            other => c.error(key.span(), unknown_field(other, &TOP_LEVEL_KEYS)),
         }
     }
     sections
@@ -101,15 +110,13 @@ fn parse<T: DeserializeOwned>(c: &mut Collector<'_>, value: Spanned<DeValue<'_>>
     let span = value.span();
     T::deserialize(ValueDeserializer::from(value))
         .map_err(|e| {
-            c.error(
-                e.span().unwrap_or(span),
-                Problem::Syntax(e.message().trim().to_string()),
-            );
+            let span = e.span().unwrap_or(span);
+            let problem = explain_type(c.source(), &span, e.message().trim());
+            c.error(span, problem);
         })
         .ok()
 }
 
-/// Deserialises each element of an array of tables on its own.
 /// Deserialises each `[[entry]]` on its own. The ids of entries that fail to parse are kept,
 /// so `related` lists pointing at them do not report a second, misleading problem.
 fn parse_entries(c: &mut Collector<'_>, value: Spanned<DeValue<'_>>, sections: &mut Sections) {
@@ -117,7 +124,10 @@ fn parse_entries(c: &mut Collector<'_>, value: Spanned<DeValue<'_>>, sections: &
     let DeValue::Array(items) = value.into_inner() else {
         c.error(
             span,
-            Problem::Syntax("expected an array of tables: write each as [[entry]]".into()),
+            Problem::WrongType {
+                key: "entry".into(),
+                expected: "a list of entries: start each one with its own [[entry]] line",
+            },
         );
         return;
     };
@@ -153,7 +163,10 @@ fn parse_synonyms(
     let DeValue::Table(table) = value.into_inner() else {
         c.error(
             span,
-            Problem::Syntax("`synonyms` must be a table: canonical = [\"variant\", ...]".into()),
+            Problem::WrongType {
+                key: "synonyms".into(),
+                expected: "a table: a [synonyms] line, then canonical = [\"variant\", ...] lines",
+            },
         );
         return Vec::new();
     };
@@ -172,12 +185,14 @@ fn check(c: &mut Collector<'_>, sections: Sections, analyzer: &Analyzer) -> Opti
     let synonyms = check_synonyms(c, sections.synonyms, analyzer);
     let red_flags = check_red_flags(c, sections.red_flags);
     let Some(texts) = sections.texts else {
-        c.error(
-            0..0,
-            Problem::Missing(
-                "[texts] with disclaimer, emergency, urgent, crisis, safety_net and no_match",
-            ),
-        );
+        if !sections.texts_written {
+            c.error(
+                0..0,
+                Problem::Missing(
+                    "[texts] with disclaimer, emergency, urgent, crisis, safety_net and no_match",
+                ),
+            );
+        }
         return None;
     };
     let texts = check_texts(c, texts.into_inner());
@@ -189,10 +204,12 @@ fn check(c: &mut Collector<'_>, sections: Sections, analyzer: &Analyzer) -> Opti
         analyzer,
     );
     let subjects = check_subjects(c, sections.subjects.unwrap_or_default(), analyzer);
-    let known = |id: &str| {
-        entries.iter().any(|e| e.id == id) || sections.unparsed_entry_ids.iter().any(|u| u == id)
-    };
-    let frames = check_frames(c, sections.frames, &known);
+    let ids: Vec<&str> = entries
+        .iter()
+        .map(|e| e.id.as_str())
+        .chain(sections.unparsed_entry_ids.iter().map(String::as_str))
+        .collect();
+    let frames = check_frames(c, sections.frames, &ids);
     Some(Faq {
         reviewed: sections.reviewed.map(|d| d.to_string()),
         texts,
@@ -222,15 +239,16 @@ fn check_subjects(c: &mut Collector<'_>, raw: RawSubjects, analyzer: &Analyzer) 
 fn check_frames(
     c: &mut Collector<'_>,
     raw: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
-    known: &dyn Fn(&str) -> bool,
+    ids: &[&str],
 ) -> Vec<Frame> {
     let mut frames = Vec::new();
     for (entry, patterns) in raw {
-        if !known(entry.get_ref()) {
-            c.error(
-                entry.span(),
-                Problem::UnknownFrameEntry(entry.get_ref().clone()),
-            );
+        if !ids.contains(&entry.get_ref().as_str()) {
+            let problem = Problem::UnknownFrameEntry {
+                id: entry.get_ref().clone(),
+                suggestion: suggest(entry.get_ref(), ids.iter().copied()),
+            };
+            c.error(entry.span(), problem);
             continue;
         }
         for pattern in patterns {
@@ -477,26 +495,12 @@ fn check_rule(
         );
     }
     let tier = Tier::parse(rule.tier.get_ref()).unwrap_or_else(|| {
-        c.error(
-            rule.tier.span(),
-            Problem::UnknownValue {
-                field: "tier",
-                found: rule.tier.get_ref().clone(),
-                expected: "urgent, emergency, crisis",
-            },
-        );
+        unknown_value(c, "tier", &rule.tier, "urgent, emergency, crisis");
         Tier::Emergency
     });
     let when = rule.when.as_ref().map_or(When::default(), |when| {
         When::parse(when.get_ref()).unwrap_or_else(|| {
-            c.error(
-                when.span(),
-                Problem::UnknownValue {
-                    field: "when",
-                    found: when.get_ref().clone(),
-                    expected: "report, unless-past, always",
-                },
-            );
+            unknown_value(c, "when", when, "report, unless-past, always");
             When::default()
         })
     });
@@ -526,6 +530,27 @@ fn check_rule(
         groups,
         advice: rule.advice.map(Spanned::into_inner),
     }
+}
+
+/// Reports `value`, which is not one of `expected` (comma-separated), with the closest one.
+fn unknown_value(
+    c: &mut Collector<'_>,
+    field: &'static str,
+    value: &Spanned<String>,
+    expected: &'static str,
+) {
+    let problem = Problem::UnknownValue {
+        field,
+        found: value.get_ref().clone(),
+        expected,
+        suggestion: suggest(value.get_ref(), expected.split(", ")),
+    };
+    c.error(value.span(), problem);
+}
+
+/// The candidate `word` is probably a typo of, owned.
+fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(word, candidates).map(str::to_owned)
 }
 
 /// The `<name>` class references in a safety term.
@@ -596,10 +621,6 @@ impl IdRegistry {
                 .insert(name.clone(), c.line_of(id.span().start));
         }
     }
-
-    fn contains(&self, id: &str) -> bool {
-        self.first_line.contains_key(id)
-    }
 }
 
 fn is_kebab_case(id: &str) -> bool {
@@ -634,10 +655,21 @@ fn check_entries(
             (check_entry(c, entry, texts, analyzer), related)
         })
         .collect();
-    let known = |id: &str| ids.contains(id) || unparsed_ids.iter().any(|u| u == id);
+    let known: Vec<&str> = entries
+        .iter()
+        .map(|(entry, _)| entry.id.as_str())
+        .chain(unparsed_ids.iter().map(String::as_str))
+        .collect();
     for (_, related) in &entries {
-        for id in related.iter().filter(|id| !known(id.get_ref())) {
-            c.error(id.span(), Problem::UnknownRelated(id.get_ref().clone()));
+        for id in related
+            .iter()
+            .filter(|id| !known.contains(&id.get_ref().as_str()))
+        {
+            let problem = Problem::UnknownRelated {
+                id: id.get_ref().clone(),
+                suggestion: suggest(id.get_ref(), known.iter().copied()),
+            };
+            c.error(id.span(), problem);
         }
     }
     entries.into_iter().map(|(entry, _)| entry).collect()
@@ -697,14 +729,7 @@ fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &A
     let kind = match &raw.kind {
         None => EntryKind::Topic,
         Some(name) => EntryKind::parse(name.get_ref()).unwrap_or_else(|| {
-            c.error(
-                name.span(),
-                Problem::UnknownValue {
-                    field: "kind",
-                    found: name.get_ref().clone(),
-                    expected: ENTRY_KINDS,
-                },
-            );
+            unknown_value(c, "kind", name, ENTRY_KINDS);
             EntryKind::Topic
         }),
     };
