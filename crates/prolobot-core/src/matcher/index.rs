@@ -1,6 +1,7 @@
 //! The searchable form of a FAQ: vocabulary, synonym and phrase rewriting, IDF weights and
 //! an inverted index from terms to entries.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use super::subject::{frame_term, SubjectReader, Word, FRAME_PREFIX};
@@ -296,13 +297,12 @@ impl Vocabulary {
     /// The distinct term ids of a FAQ text (its frames included), or `None` if it has no terms.
     fn phrasing(&mut self, text: &str, texts: &Texts<'_>) -> Option<Vec<TermId>> {
         // The FAQ's own words are all familiar: a frame applies when its slot holds the subject.
-        let words: Vec<Word> = texts
-            .analyzer
-            .tokens(text)
-            .into_iter()
+        let tokens = texts.analyzer.tokens(text);
+        let words: Vec<Word> = tokens
+            .iter()
             .map(|t| Word {
-                typed: t.word,
-                stem: t.stem,
+                typed: &t.word,
+                stem: Cow::Borrowed(&t.stem),
                 familiar: true,
                 stop: t.stop,
             })

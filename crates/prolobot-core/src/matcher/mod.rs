@@ -10,6 +10,7 @@
 mod index;
 mod subject;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::faq::{EntryKind, EntryRef, Faq, RuleRef, Thresholds, Tier};
@@ -366,17 +367,17 @@ impl Matcher {
         for token in tokens {
             if token.stop {
                 words.push(Word {
-                    typed: token.word.clone(),
-                    stem: token.stem.clone(),
+                    typed: &token.word,
+                    stem: Cow::Borrowed(&token.stem),
                     familiar: true,
                     stop: true,
                 });
             } else if let Some(stem) = self.resolve(token, &mut corrector, &mut corrections) {
                 words.push(Word {
-                    typed: token.word.clone(),
+                    typed: &token.word,
                     familiar: token.common || index.vocabulary.contains_key(&stem),
                     stop: false,
-                    stem,
+                    stem: Cow::Owned(stem),
                 });
             }
         }
@@ -384,7 +385,7 @@ impl Matcher {
         let corrected: Vec<String> = words
             .into_iter()
             .filter(|w| !w.stop)
-            .map(|w| w.stem)
+            .map(|w| w.stem.into_owned())
             .collect();
         let mut synonyms = Vec::new();
         let mut terms = index.rewriter.rewrite(&corrected, &mut synonyms);

@@ -13,6 +13,7 @@
 //! that never names this one is not answered from the FAQ; a question with no subject at all
 //! ("does it hurt?") is about prolotherapy here.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -70,11 +71,11 @@ const NEUTRAL_SLOT_WORDS: [&str; 22] = [
 
 /// One word of a message as the subject reader sees it.
 #[derive(Debug, Clone)]
-pub(crate) struct Word {
+pub(crate) struct Word<'t> {
     /// The normalised word as typed.
-    pub(crate) typed: String,
-    /// Its stem after typo correction.
-    pub(crate) stem: String,
+    pub(crate) typed: &'t str,
+    /// Its stem after typo correction (borrowed from the token when unchanged).
+    pub(crate) stem: Cow<'t, str>,
     /// Whether the FAQ uses the stem or it is common English: a word that is neither may name
     /// something else.
     pub(crate) familiar: bool,
@@ -232,12 +233,12 @@ impl SubjectReader {
     }
 
     /// Reads `words` (every word of the message, stop words included, in order).
-    pub(crate) fn read(&self, all_words: &[Word]) -> Reading {
+    pub(crate) fn read(&self, all_words: &[Word<'_>]) -> Reading {
         let words: Vec<&Word> = all_words
             .iter()
-            .filter(|w| !self.fillers.contains(&w.stem))
+            .filter(|w| !self.fillers.contains(w.stem.as_ref()))
             .collect();
-        let stems: Vec<&str> = words.iter().map(|w| w.stem.as_str()).collect();
+        let stems: Vec<&str> = words.iter().map(|w| w.stem.as_ref()).collect();
         let other_spans: Vec<Range<usize>> = self.other.occurrences(&stems).collect();
         // An own word inside or right after another subject's name ("gel *injections*",
         // "hyaluronic acid *injection*") names that one.
@@ -286,18 +287,18 @@ impl SubjectReader {
         if slot.is_empty() {
             return Slot::Here;
         }
-        let stems: Vec<&str> = slot.iter().map(|w| w.stem.as_str()).collect();
+        let stems: Vec<&str> = slot.iter().map(|w| w.stem.as_ref()).collect();
         let named_here = self.own.occurrences(&stems).next().is_some();
         let own_word = |stem: &str| self.own.has_word(stem);
         let mut elsewhere = None;
         let mut pointed_at = false;
         for word in slot {
-            if self.neutral.contains(&word.stem) || own_word(&word.stem) {
+            if self.neutral.contains(word.stem.as_ref()) || own_word(&word.stem) {
                 pointed_at = true;
             } else if word.familiar && !word.stop {
                 return Slot::NotASubject;
             } else if !word.stop {
-                elsewhere.get_or_insert_with(|| word.typed.clone());
+                elsewhere.get_or_insert_with(|| word.typed.to_string());
             }
         }
         match elsewhere {
@@ -355,12 +356,14 @@ impl SubjectReader {
     /// *in* Leeds"); so `what is <it>` does not match "what is the idea behind it".
     fn last_slot_end(&self, words: &[&Word], at: usize) -> Option<usize> {
         let may_name = |word: &Word| {
-            !word.familiar || self.neutral.contains(&word.stem) || self.own.has_word(&word.stem)
+            !word.familiar
+                || self.neutral.contains(word.stem.as_ref())
+                || self.own.has_word(&word.stem)
         };
         let end = (at..words.len().min(at + MAX_SLOT_WORDS))
             .find(|&i| !may_name(words[i]))
             .unwrap_or_else(|| words.len().min(at + MAX_SLOT_WORDS));
-        let closed = end == words.len() || self.boundaries.contains(&words[end].stem);
+        let closed = end == words.len() || self.boundaries.contains(words[end].stem.as_ref());
         (end > at && closed).then_some(end)
     }
 }
