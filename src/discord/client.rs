@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serenity::all::{
     ApplicationId, Client, ClientBuilder, CurrentUser, FullEvent, GatewayIntents, GuildId, Http,
@@ -244,15 +245,44 @@ async fn register(
     commands: &[poise::Command<Data, Error>],
     guild: Option<u64>,
 ) -> Result<(), Error> {
+    let mut delay = FIRST_REGISTRATION_RETRY;
+    let mut attempt = 1;
+    loop {
+        let registered = match guild {
+            Some(guild) => {
+                poise::builtins::register_in_guild(ctx, commands, GuildId::new(guild)).await
+            }
+            None => poise::builtins::register_globally(ctx, commands).await,
+        };
+        match registered {
+            Ok(()) => break,
+            Err(error) if attempt < REGISTRATION_ATTEMPTS => {
+                tracing::warn!(
+                    attempt,
+                    retry_in = ?delay,
+                    error = %error,
+                    "could not register the slash commands; trying again"
+                );
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
     if let Some(guild) = guild {
-        poise::builtins::register_in_guild(ctx, commands, GuildId::new(guild)).await?;
         tracing::info!(guild, "slash commands registered in one server");
     } else {
-        poise::builtins::register_globally(ctx, commands).await?;
         tracing::info!("slash commands registered globally (may take a while to show up)");
     }
     Ok(())
 }
+
+/// How often registering the slash commands is tried before start-up gives up: a 429 or a
+/// 500 from Discord at that moment must not leave a bot that answers nothing.
+const REGISTRATION_ATTEMPTS: u32 = 6;
+/// The wait before the first retry; it doubles each time (1 + 2 + 4 + 8 + 16 s in all).
+const FIRST_REGISTRATION_RETRY: Duration = Duration::from_secs(1);
 
 fn framework_options() -> poise::FrameworkOptions<Data, Error> {
     poise::FrameworkOptions {

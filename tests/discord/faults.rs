@@ -168,3 +168,22 @@ async fn shutdown_all_returns_promptly() {
         .any(|f| f.direction == Direction::FromBot && f.payload == json!({"close": 1000}));
     assert!(closed_by_bot, "{}", fake.dump());
 }
+
+#[tokio::test]
+async fn a_failed_command_registration_is_retried_and_the_bot_answers() {
+    let fake = FakeDiscord::start().await;
+    // Discord refuses the first two registrations: the bot must not stay deaf.
+    fake.fail_next("PUT", "/applications/", 500, 2);
+    let _bot = start_bot(&fake).await;
+    let failed = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.ends_with("/commands") && !r.succeeded())
+        .count();
+    assert_eq!(
+        failed, 2,
+        "two refused registrations before the one that took"
+    );
+    let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    assert!(reply_to(&fake, id).await.succeeded());
+}
