@@ -80,6 +80,13 @@ fn refusal(composer: &Composer<'_>) -> Reply {
     )
 }
 
+/// The private error for a button whose entry the FAQ no longer has (edited since it was posted).
+fn topic_gone(composer: &Composer<'_>) -> CreateInteractionResponse {
+    let reply =
+        composer.error("that topic is no longer in the FAQ. `/faq list` shows the current ones.");
+    outgoing::ephemeral(&reply, Vec::new())
+}
+
 /// Someone asked for the answer to the message's second question: it is shown to them alone,
 /// with its own More detail button.
 fn also_asked(
@@ -89,9 +96,7 @@ fn also_asked(
     clicker: u64,
 ) -> CreateInteractionResponse {
     let Some(entry) = knowledge.faq().entry(entry) else {
-        let reply = composer
-            .error("that topic is no longer in the FAQ. `/faq list` shows the current ones.");
-        return outgoing::ephemeral(&reply, Vec::new());
+        return topic_gone(composer);
     };
     let reply = composer.answer(entry);
     let placement = Placement {
@@ -111,9 +116,7 @@ fn suggestion_chosen(
     deletable: bool,
 ) -> CreateInteractionResponse {
     let Some(entry) = knowledge.faq().entry(entry) else {
-        let reply = composer
-            .error("that topic is no longer in the FAQ. `/faq list` shows the current ones.");
-        return outgoing::ephemeral(&reply, Vec::new());
+        return topic_gone(composer);
     };
     let reply = composer.answer(entry);
     let placement = Placement {

@@ -308,9 +308,12 @@ impl Vocabulary {
             })
             .collect();
         let frame_terms = texts.subjects.read(&words).frame_terms;
-        let mut terms = texts
-            .rewriter
-            .rewrite(&texts.analyzer.terms(text), &mut Vec::new());
+        let stems: Vec<String> = tokens
+            .into_iter()
+            .filter(|t| !t.stop)
+            .map(|t| t.stem)
+            .collect();
+        let mut terms = texts.rewriter.rewrite(&stems, &mut Vec::new());
         terms.extend(frame_terms);
         let mut ids: Vec<TermId> = terms.into_iter().map(|t| self.intern(t)).collect();
         ids.sort_unstable();
