@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serenity::all::{ChannelId, CreateAllowedMentions, CreateMessage, Http, RoleId};
 
-use super::Data;
+use super::{retry, Data};
 use prolobot_core::Composer;
 use prolobot_core::Decision;
 use prolobot_core::Knowledge;
@@ -149,10 +149,11 @@ async fn post(
     let message = CreateMessage::new()
         .content(reply.text())
         .allowed_mentions(CreateAllowedMentions::new().roles(vec![RoleId::new(role)]));
-    match ChannelId::new(log_channel)
-        .send_message(http, message)
-        .await
-    {
+    let sent = retry::on_rate_limit("alert", || {
+        ChannelId::new(log_channel).send_message(http, message.clone())
+    })
+    .await;
+    match sent {
         Ok(_) => tracing::info!(
             tier = %alert.tier,
             channel = alert.channel,

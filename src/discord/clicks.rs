@@ -11,7 +11,7 @@ use serenity::all::{
 
 use super::access::member_is_moderator;
 use super::buttons::{self, Button, Placement};
-use super::{outgoing, Data, Error};
+use super::{outgoing, retry, Data, Error};
 use crate::store::VoteOutcome;
 use prolobot_core::{Composer, Entry, Knowledge, Reply};
 
@@ -53,15 +53,19 @@ pub(super) async fn on_click(
             question, helpful, ..
         } => vote(data, &composer, &knowledge, question, helpful, clicker).await?,
     };
-    click.create_response(&ctx.http, response).await?;
+    retry::on_rate_limit("button response", || {
+        click.create_response(&ctx.http, response.clone())
+    })
+    .await?;
     Ok(())
 }
 
 /// Deletes the clicked reply (the bot may always delete its own messages).
 async fn delete(ctx: &SerenityContext, click: &ComponentInteraction) -> Result<(), Error> {
-    click
-        .create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
-        .await?;
+    retry::on_rate_limit("button acknowledgement", || {
+        click.create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
+    })
+    .await?;
     click
         .channel_id
         .delete_message(&ctx.http, click.message.id)

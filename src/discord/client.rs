@@ -1,25 +1,29 @@
-//! Client set-up: the gateway intents, the framework (commands, event routing, error handler),
-//! the production `Http`, the start-up summary, and the start-up work once the gateway is ready
-//! (hot reload, command registration, pruning), which builds the [`Data`] every handler shares.
+//! Client set-up and run: the gateway intents, the framework (commands, event routing, error
+//! handler), the production `Http`, the start-up summary, the start-up work once the gateway is
+//! ready (hot reload, pruning, command registration in the background), which builds the
+//! [`Data`] every handler shares, and [`Bot::run`]: run until told to stop, then drain.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::future::Future;
+
 use serenity::all::{
-    ApplicationId, Client, ClientBuilder, CurrentUser, FullEvent, GatewayIntents, GuildId, Http,
-    HttpBuilder, Interaction, Permissions,
+    ApplicationId, Client, ClientBuilder, Command, CreateCommand, CurrentUser, FullEvent,
+    GatewayIntents, GuildId, Http, HttpBuilder, Interaction, Permissions,
 };
 use tokio::task::JoinHandle;
 
 use super::alerts::AlertLimiter;
-use super::error::{chain, on_error};
+use super::error::{chain, on_error, user_fixable};
 use super::insights::Insights;
+use super::lifecycle::{self, Lifecycle};
 use super::limits::Limits;
 use super::reload::{self, FaqWatcher};
 use super::threads::ThreadParents;
 use super::{clicks, commands, messages, outgoing, teach, Error, KnowledgeBase};
-use crate::config::{Config, Token};
+use crate::config::{Config, ShardRange, Token};
 use crate::store::Store;
 
 /// The gateway intents the bot needs: guild and direct messages, and their content unless
@@ -128,12 +132,15 @@ pub fn startup_summary(
     summary
 }
 
-/// Most replies to messages in flight at once. Each holds an HTTP/1.1 connection (a file
+/// Most requests for messages (replies, thread lookups) in flight at once. Each holds an HTTP/1.1 connection (a file
 /// descriptor and its buffers) while it waits, for Discord or for a rate limit. Without a bound,
 /// a burst of 1,000 questions opened hundreds and, under the common limit of 1,024 descriptors,
 /// lost replies. This is far more than Discord's 50 requests a second need, and a channel held
 /// back by its own rate limit would need this many replies queued to hold up the others.
-const MAX_REPLIES_IN_FLIGHT: usize = 64;
+const MAX_REQUESTS_IN_FLIGHT: usize = 64;
+/// Most safety replies (emergency guidance, the safety-net line) in flight at once. They do not
+/// queue behind ordinary replies, so in a burst, and while a shutdown drains, they go first.
+const MAX_URGENT_IN_FLIGHT: usize = 16;
 
 /// Everything the handlers share.
 pub struct Data {
@@ -142,10 +149,13 @@ pub struct Data {
     pub(super) insights: Insights,
     pub(super) limits: Mutex<Limits>,
     pub(super) alerts: Mutex<AlertLimiter>,
-    pub(super) replies_in_flight: tokio::sync::Semaphore,
+    pub(super) requests_in_flight: tokio::sync::Semaphore,
+    pub(super) urgent_in_flight: tokio::sync::Semaphore,
+    pub(super) lifecycle: Arc<Lifecycle>,
     pub(super) thread_parents: ThreadParents,
     _watcher: Option<FaqWatcher>,
     _pruning: AbortOnDrop,
+    _registration: AbortOnDrop,
 }
 
 /// Stops a background task when the bot's data is dropped.
@@ -157,19 +167,29 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Builds the bot's client on `http` (the caller chooses where REST calls go). Commands are
-/// registered, the FAQ watch and the daily pruning start, once the gateway is ready.
+/// A built bot: its serenity client, and what running and stopping it needs.
+pub struct Bot {
+    client: Client,
+    lifecycle: Arc<Lifecycle>,
+    shards: Option<ShardRange>,
+}
+
+/// Builds the bot's client on `http` (the caller chooses where REST calls go). The FAQ watch
+/// and the daily pruning start once the gateway is ready, and the commands are registered then
+/// in the background, while questions in messages are already answered.
 pub async fn build_client(
     config: Config,
     http: Http,
     knowledge: KnowledgeBase,
     store: Store,
-) -> Result<Client, Error> {
+) -> Result<Bot, Error> {
     // The client already holds the token in its `Http`; the handlers never need it.
     let config = Config {
         token: None,
         ..config
     };
+    let shards = config.shards;
+    let lifecycle = Arc::new(Lifecycle::default());
     let knowledge = Arc::new(knowledge);
     let insights = Insights::new(store, config.record, config.retention_days);
     let gateway_intents = intents(config.message_content);
@@ -177,25 +197,92 @@ pub async fn build_client(
         .options(framework_options())
         // No owner-only commands, so no `GET /oauth2/applications/@me` at start-up.
         .initialize_owners(false)
-        .setup(move |ctx, _ready, framework| {
-            Box::pin(setup(ctx, framework, config, knowledge, insights))
+        .setup({
+            let lifecycle = Arc::clone(&lifecycle);
+            move |ctx, _ready, framework| {
+                let data = setup(ctx, framework, config, knowledge, insights, lifecycle);
+                Box::pin(async move { Ok(data) })
+            }
         })
         .build();
-    Ok(ClientBuilder::new_with_http(http, gateway_intents)
+    let client = ClientBuilder::new_with_http(http, gateway_intents)
         .framework(framework)
-        .await?)
+        .await?;
+    Ok(Bot {
+        client,
+        lifecycle,
+        shards,
+    })
+}
+
+impl Bot {
+    /// The serenity client (its `Http`, gateway URL and shard manager).
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Runs the bot (autosharded, or the configured shard range) until `shutdown` completes or
+    /// start-up fails for good. Then it stops taking events (the gateway is closed), lets the
+    /// questions in flight finish for up to [`lifecycle::GRACE`], logs how many finished and how
+    /// many could not, and returns; a start-up failure is returned as the error.
+    pub async fn run(
+        mut self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        let shard_manager = Arc::clone(&self.client.shard_manager);
+        let lifecycle = Arc::clone(&self.lifecycle);
+        let stopper = tokio::spawn(async move {
+            tokio::select! {
+                () = shutdown => tracing::info!(
+                    "shutting down: taking no new questions, finishing the ones in flight"
+                ),
+                () = lifecycle.failed() => {}
+            }
+            shard_manager.shutdown_all().await;
+        });
+        let result = match self.shards {
+            Some(range) => {
+                self.client
+                    .start_shard_range(range.first..range.last + 1, range.total)
+                    .await
+            }
+            None => self.client.start_autosharded().await,
+        };
+        stopper.abort();
+        let drained = self.lifecycle.drain(lifecycle::GRACE).await;
+        if drained.unfinished > 0 {
+            tracing::warn!(
+                finished = drained.finished,
+                unfinished = drained.unfinished,
+                grace = ?lifecycle::GRACE,
+                "stopped with questions still in flight: they were not answered"
+            );
+        } else {
+            tracing::info!(
+                finished = drained.finished,
+                "every question in flight was finished"
+            );
+        }
+        if let Some(failure) = self.lifecycle.take_failure() {
+            return Err(failure);
+        }
+        result.map_err(user_fixable)
+    }
 }
 
 /// Runs once the gateway is ready: starts the FAQ watch (before registering the commands, so
-/// that whoever waits for the registration knows edits are seen), registers the commands,
+/// that whoever waits for the registration knows edits are seen), starts registering the
+/// commands in the background (a failure for good ends the process through `lifecycle`),
 /// starts the daily pruning, and hands the handlers their data.
-async fn setup(
+fn setup(
     ctx: &serenity::all::Context,
     framework: &poise::Framework<Data, Error>,
     config: Config,
     knowledge: Arc<KnowledgeBase>,
     insights: Insights,
-) -> Result<Data, Error> {
+    lifecycle: Arc<Lifecycle>,
+) -> Data {
     let watcher = reload::watch(
         Arc::clone(&knowledge),
         Arc::clone(&ctx.http),
@@ -203,7 +290,13 @@ async fn setup(
     )
     .inspect_err(|error| tracing::warn!(error = %chain(error), "hot reload is off"))
     .ok();
-    register(ctx, &framework.options().commands, config.guild_id).await?;
+    let commands = poise::builtins::create_application_commands(&framework.options().commands);
+    let registration = AbortOnDrop(tokio::spawn(register(
+        Arc::clone(&ctx.http),
+        commands,
+        config.guild_id,
+        Arc::clone(&lifecycle),
+    )));
     let pruning = AbortOnDrop(insights.spawn_pruning());
     if let (Some(role), Some(channel)) = (config.alert_role, config.log_channel) {
         tracing::info!(
@@ -217,42 +310,67 @@ async fn setup(
         );
     }
     tracing::info!("ready");
-    Ok(Data {
+    Data {
         limits: Mutex::new(Limits::new(config.cooldown, config.repeat_window)),
         alerts: Mutex::new(AlertLimiter::default()),
-        replies_in_flight: tokio::sync::Semaphore::new(MAX_REPLIES_IN_FLIGHT),
+        requests_in_flight: tokio::sync::Semaphore::new(MAX_REQUESTS_IN_FLIGHT),
+        urgent_in_flight: tokio::sync::Semaphore::new(MAX_URGENT_IN_FLIGHT),
+        lifecycle,
         thread_parents: ThreadParents::default(),
         config,
         knowledge,
         insights,
         _watcher: watcher,
         _pruning: pruning,
-    })
+        _registration: registration,
+    }
 }
 
 /// The production `Http`. Behind a proxy (e.g. twilight-http-proxy, or a test fake) the proxy
 /// owns rate limiting, and serenity's own ratelimiter must be off: it would ignore the proxy.
-pub(super) fn production_http(token: &Token, proxy: Option<&str>) -> Http {
-    let builder = HttpBuilder::new(token.expose());
-    match proxy {
+/// Idle connections are closed after [`IDLE_CONNECTION`] and at most [`IDLE_CONNECTIONS`] are
+/// kept, so a burst's connections do not hold descriptors for minutes afterwards.
+pub(super) fn production_http(token: &Token, proxy: Option<&str>) -> Result<Http, Error> {
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .pool_idle_timeout(IDLE_CONNECTION)
+        .pool_max_idle_per_host(IDLE_CONNECTIONS)
+        .build()
+        .map_err(serenity::Error::from)?;
+    let builder = HttpBuilder::new(token.expose()).client(client);
+    Ok(match proxy {
         Some(url) => builder.proxy(url).ratelimiter_disabled(true).build(),
         None => builder.build(),
-    }
+    })
 }
 
+/// How long an idle connection to Discord (or the proxy) is kept for the next request.
+const IDLE_CONNECTION: Duration = Duration::from_secs(10);
+/// How many idle connections are kept.
+const IDLE_CONNECTIONS: usize = 8;
+
+/// Registers the slash commands, in one server or globally, trying again with doubling waits
+/// while Discord refuses; after [`REGISTRATION_ATTEMPTS`] refusals start-up has failed for good.
+/// Without a proxy serenity's ratelimiter already waits out a 429's `Retry-After` inside each
+/// attempt.
 async fn register(
-    ctx: &serenity::all::Context,
-    commands: &[poise::Command<Data, Error>],
+    http: Arc<Http>,
+    commands: Vec<CreateCommand>,
     guild: Option<u64>,
-) -> Result<(), Error> {
+    lifecycle: Arc<Lifecycle>,
+) {
     let mut delay = FIRST_REGISTRATION_RETRY;
+    let mut waited = Duration::ZERO;
     let mut attempt = 1;
     loop {
         let registered = match guild {
-            Some(guild) => {
-                poise::builtins::register_in_guild(ctx, commands, GuildId::new(guild)).await
-            }
-            None => poise::builtins::register_globally(ctx, commands).await,
+            Some(guild) => GuildId::new(guild)
+                .set_commands(&http, commands.clone())
+                .await
+                .map(drop),
+            None => Command::set_global_commands(&http, commands.clone())
+                .await
+                .map(drop),
         };
         match registered {
             Ok(()) => break,
@@ -264,10 +382,20 @@ async fn register(
                     "could not register the slash commands; trying again"
                 );
                 tokio::time::sleep(delay).await;
+                waited += delay;
                 delay *= 2;
                 attempt += 1;
             }
-            Err(error) => return Err(error.into()),
+            Err(error) => {
+                let failure = Error::Registration {
+                    attempts: attempt,
+                    waited_secs: waited.as_secs(),
+                    source: Box::new(error),
+                };
+                tracing::error!(error = %chain(&failure), "start-up failed");
+                lifecycle.fail(failure);
+                return;
+            }
         }
     }
     if let Some(guild) = guild {
@@ -275,7 +403,6 @@ async fn register(
     } else {
         tracing::info!("slash commands registered globally (may take a while to show up)");
     }
-    Ok(())
 }
 
 /// How often registering the slash commands is tried before start-up gives up: a 429 or a
@@ -309,6 +436,7 @@ fn event_handler<'a>(
     Box::pin(async move {
         let ctx = framework.serenity_context;
         let data = framework.user_data;
+        let _running = data.lifecycle.begin();
         match event {
             FullEvent::Message { new_message } => {
                 messages::on_message(ctx, data, framework.bot_id(), new_message).await

@@ -15,7 +15,7 @@ use super::buttons::{self, Placement};
 use super::insights::Handled;
 use super::layout::code_block;
 use super::teach::teach;
-use super::{outgoing, reload, Data, Error};
+use super::{outgoing, reload, retry, Data, Error};
 use crate::store::ReportQuery;
 use prolobot_core::{body_room, Entry, EntryRef, Knowledge, Reply};
 
@@ -191,7 +191,8 @@ pub(super) async fn send(
         deletable: public,
     };
     let rows = buttons::rows(reply, placement);
-    ctx.send(outgoing::command(reply, rows, !public)).await?;
+    let response = outgoing::command(reply, rows, !public);
+    retry::on_rate_limit("command response", || ctx.send(response.clone())).await?;
     Ok(())
 }
 

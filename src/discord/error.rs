@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{outgoing, Data};
+use super::{outgoing, retry, Data};
 use crate::config::ConfigError;
 use crate::store::StoreError;
 
@@ -19,6 +19,17 @@ pub enum Error {
     /// Discord closed the gateway with 4014: the Message Content intent is not enabled.
     #[error("Discord refused the Message Content intent (close code 4014). Enable it in the Developer Portal (your application -> Bot -> Privileged Gateway Intents -> Message Content Intent), or set PROLOBOT_MESSAGE_CONTENT=false to answer only mentions, DMs and slash commands.")]
     IntentRefused,
+    /// Discord kept refusing to register the slash commands: a bot without them cannot be used
+    /// as documented, so the process ends and its supervisor can start it again.
+    #[error("Discord refused to register the slash commands {attempts} times over {waited_secs} s; stopping so that the service manager can restart the bot (check https://discordstatus.com, and that the bot was invited with the applications.commands scope)")]
+    Registration {
+        /// How often registering was tried.
+        attempts: u32,
+        /// How long the retries waited in all.
+        waited_secs: u64,
+        /// Discord's last answer.
+        source: Box<serenity::Error>,
+    },
     /// A Discord request or the gateway failed (boxed: serenity's error is large).
     #[error("Discord request failed")]
     Discord(#[source] Box<serenity::Error>),
@@ -121,7 +132,9 @@ pub(super) fn on_error(error: poise::FrameworkError<'_, Data, Error>) -> poise::
         let Some(ctx) = error.ctx() else { return };
         let knowledge = ctx.data().knowledge.current();
         let reply = knowledge.composer().error(apology);
-        if let Err(error) = ctx.send(outgoing::command(&reply, Vec::new(), true)).await {
+        let response = outgoing::command(&reply, Vec::new(), true);
+        let sent = retry::on_rate_limit("error reply", || ctx.send(response.clone())).await;
+        if let Err(error) = sent {
             tracing::warn!(%error, "could not send the error reply");
         }
     })

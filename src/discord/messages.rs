@@ -11,7 +11,8 @@ use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
 use super::insights::Handled;
 use super::limits::{Ask, Limits, Verdict};
-use super::{outgoing, Data, Error};
+use super::threads::Known;
+use super::{outgoing, retry, Data, Error};
 use prolobot_core::{Knowledge, Reply, ReplyKind};
 
 /// Why the bot looks at a message.
@@ -127,23 +128,46 @@ fn repeat_key(reply: &Reply) -> Option<String> {
     }
 }
 
-/// Whether `message` was posted in a support channel or in a thread of one. Only guild messages
-/// from people in other channels can need a lookup, and each channel is looked up once.
-async fn in_support_channel(ctx: &SerenityContext, data: &Data, message: &Message) -> bool {
+/// Why the bot looks at `message` and what it would answer, if it looks at all. A message in a
+/// channel that is not a listed support channel may be in a thread of one, which costs a
+/// `GET /channels/{id}` the first time: cheap checks come first (people only, guild messages,
+/// channels already known), and the lookup is made only when the bot would answer (chatter that
+/// matches nothing in an unknown channel is dropped without one), inside the requests-in-flight
+/// limit.
+async fn consider(
+    ctx: &SerenityContext,
+    data: &Data,
+    bot: UserId,
+    message: &Message,
+    knowledge: &Knowledge,
+) -> Option<(Trigger, Composed)> {
     let support = &data.config.support_channels;
     let channel = message.channel_id;
-    if support.contains(&channel.get()) {
-        return true;
+    if let Some(trigger) = trigger(message, bot, support.contains(&channel.get())) {
+        return Some((trigger, compose(knowledge, trigger, message)?));
     }
-    if support.is_empty()
-        || message.guild_id.is_none()
-        || message.author.bot
-        || message.webhook_id.is_some()
-    {
-        return false;
+    let might_be_support_thread =
+        !support.is_empty() && trigger(message, bot, true) == Some(Trigger::Support);
+    if !might_be_support_thread {
+        return None;
     }
+    let in_support = |parent: Option<serenity::all::ChannelId>| {
+        parent.is_some_and(|parent| support.contains(&parent.get()))
+    };
+    if let Known::Parent(parent) = data.thread_parents.known(channel) {
+        return in_support(parent)
+            .then(|| compose(knowledge, Trigger::Support, message))
+            .flatten()
+            .map(|composed| (Trigger::Support, composed));
+    }
+    let composed = compose(knowledge, Trigger::Support, message)?;
+    if composed.0.kind() == ReplyKind::NoMatch {
+        return None;
+    }
+    // Never closed, so the permit always comes.
+    let _permit = data.requests_in_flight.acquire().await.ok();
     let parent = data.thread_parents.parent(&ctx.http, channel).await;
-    parent.is_some_and(|parent| support.contains(&parent.get()))
+    in_support(parent).then_some((Trigger::Support, composed))
 }
 
 /// Answers `message` when it is a question for the bot and the limits allow a reply; records it
@@ -154,15 +178,13 @@ pub(super) async fn on_message(
     bot: UserId,
     message: &Message,
 ) -> Result<(), Error> {
-    let in_support = in_support_channel(ctx, data, message).await;
-    let Some(trigger) = trigger(message, bot, in_support) else {
+    let knowledge = data.knowledge.current();
+    let Some((trigger, (reply, handled, alert))) =
+        consider(ctx, data, bot, message, &knowledge).await
+    else {
         return Ok(());
     };
     tracing::debug!(?trigger, content = %message.content, "question");
-    let knowledge = data.knowledge.current();
-    let Some((reply, handled, alert)) = compose(&knowledge, trigger, message) else {
-        return Ok(());
-    };
     let channel = message.channel_id.get();
     let asker = message.author.id.get();
     let plan = {
@@ -192,12 +214,20 @@ pub(super) async fn on_message(
         deletable: true,
     };
     let rows = buttons::rows(&reply, placement);
+    let post = outgoing::reply_to(message, &reply, rows);
+    let urgent = matches!(reply.kind(), ReplyKind::Emergency | ReplyKind::SafetyNet);
+    let in_flight = if urgent {
+        &data.urgent_in_flight
+    } else {
+        &data.requests_in_flight
+    };
     // Never closed, so the permit always comes.
-    let _permit = data.replies_in_flight.acquire().await.ok();
-    message
-        .channel_id
-        .send_message(&ctx.http, outgoing::reply_to(message, &reply, rows))
-        .await?;
+    let permit = in_flight.acquire().await.ok();
+    retry::on_rate_limit("reply", || {
+        message.channel_id.send_message(&ctx.http, post.clone())
+    })
+    .await?;
+    drop(permit);
     tracing::info!(?trigger, kind = ?reply.kind(), entry = reply.entry_id(), channel, "replied");
     if let Some(alert) = alert {
         alerts::raise(&ctx.http, data, &knowledge, &alert).await;
@@ -205,14 +235,13 @@ pub(super) async fn on_message(
     Ok(())
 }
 
+/// A reply, what to record about it and the alert it calls for.
+type Composed = (Reply, Option<Handled>, Option<Alert>);
+
 /// The reply to `message`, what to record about it (nothing for a bare mention, which gets the
 /// topic list), and the moderator alert it calls for (only in a server: DMs are never
 /// forwarded); `None` for an empty message in a support channel (an image, a sticker).
-fn compose(
-    knowledge: &Knowledge,
-    trigger: Trigger,
-    message: &Message,
-) -> Option<(Reply, Option<Handled>, Option<Alert>)> {
+fn compose(knowledge: &Knowledge, trigger: Trigger, message: &Message) -> Option<Composed> {
     if prolobot_core::normalise(&message.content).is_empty() {
         return (trigger != Trigger::Support)
             .then(|| (knowledge.composer().topic_list(), None, None));

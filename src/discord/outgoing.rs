@@ -70,7 +70,11 @@ pub(crate) async fn post_to_log(http: &Http, channel: Option<u64>, reply: &Reply
     let message = CreateMessage::new()
         .content(reply.text())
         .allowed_mentions(no_pings());
-    if let Err(error) = ChannelId::new(channel).send_message(http, message).await {
+    let sent = super::retry::on_rate_limit("log channel post", || {
+        ChannelId::new(channel).send_message(http, message.clone())
+    })
+    .await;
+    if let Err(error) = sent {
         tracing::warn!(channel, %error, "could not post to the log channel");
     }
 }

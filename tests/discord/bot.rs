@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use prolobot::config::Config;
@@ -13,7 +13,7 @@ use prolobot::report::{self, Report};
 use prolobot::store::{ReportQuery, Store};
 use prolobot_core::{Analyzer, Faq, Knowledge};
 use serde_json::Value;
-use serenity::all::{HttpBuilder, ShardManager};
+use serenity::all::HttpBuilder;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 
@@ -113,12 +113,21 @@ pub fn disclaimer() -> &'static str {
 
 /// A running prolobot client and its temp directory (FAQ copy and database).
 pub struct Bot {
-    pub shard_manager: Arc<ShardManager>,
-    pub client: JoinHandle<Result<(), serenity::Error>>,
+    /// `Bot::run`: ends after a shutdown (see [`Bot::stop`]) and the drain.
+    pub client: JoinHandle<Result<(), prolobot::discord::Error>>,
     pub dir: TempDir,
+    /// Sending (or dropping) this is the bot's SIGTERM.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Bot {
+    /// Asks the bot to shut down, as SIGTERM does for the binary.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// The FAQ file the bot serves and watches.
     pub fn faq_path(&self) -> PathBuf {
         self.dir.path().join("faq.toml")
@@ -149,6 +158,13 @@ pub async fn start_bot(fake: &FakeDiscord) -> Bot {
 /// real Discord, starts it (autosharded, as in production) and waits until it registered its
 /// commands.
 pub async fn start_bot_with(fake: &FakeDiscord, options: Options) -> Bot {
+    let bot = launch_bot(fake, options).await;
+    fake.wait_ready().await;
+    bot
+}
+
+/// [`start_bot_with`] without waiting for anything.
+pub async fn launch_bot(fake: &FakeDiscord, options: Options) -> Bot {
     init_tracing();
     let dir = temp_dir_with_faq();
     let settings = settings(dir.path(), options);
@@ -159,9 +175,10 @@ pub async fn start_bot_with(fake: &FakeDiscord, options: Options) -> Bot {
         .proxy(fake.base_url())
         .ratelimiter_disabled(true)
         .build();
-    let mut client = build_client(config, http, knowledge, store)
+    let bot = build_client(config, http, knowledge, store)
         .await
         .expect("build the client");
+    let client = bot.client();
     // If `GET /gateway` failed, serenity silently falls back to the real gateway.
     assert_eq!(*client.ws_url.lock().await, fake.gateway_url());
     assert_eq!(client.http.proxy.as_deref(), Some(fake.base_url().as_str()));
@@ -169,13 +186,14 @@ pub async fn start_bot_with(fake: &FakeDiscord, options: Options) -> Bot {
         client.http.ratelimiter.is_none(),
         "the ratelimiter bypasses the proxy"
     );
-    let shard_manager = Arc::clone(&client.shard_manager);
-    let client = tokio::spawn(async move { client.start_autosharded().await });
-    fake.wait_ready().await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let client = tokio::spawn(bot.run(async move {
+        let _ = stopped.await;
+    }));
     Bot {
-        shard_manager,
         client,
         dir,
+        stop: Some(stop),
     }
 }
 

@@ -4,8 +4,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::bot::{is_reply_to, reply_in, reply_to, start_bot, COST_QUESTION};
-use crate::fake::{Direction, FakeDiscord, MessageSpec, TIMEOUT};
+use crate::bot::{
+    is_reply_to, launch_bot, reply_in, reply_to, start_bot, Options, COST_QUESTION, OTHER_CHANNEL,
+};
+use crate::fake::{Direction, FakeDiscord, InteractionSpec, MessageSpec, TIMEOUT};
+use crate::interactions::{sub, text_option};
 
 /// A gateway fault after which the bot must reconnect.
 #[derive(Clone, Copy)]
@@ -99,12 +102,22 @@ async fn rate_limited_and_slow_replies_are_survivable() {
     let fake = FakeDiscord::start().await;
     let _bot = start_bot(&fake).await;
     fake.fail_next("POST", "/api/v10/channels/", 429, 1);
-    fake.delay_next("POST", "/channels/", Duration::from_millis(200), 2);
 
     let first = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
     let limited = reply_to(&fake, first).await;
     assert_eq!(limited.status, Some(429));
+    // Behind the proxy serenity does not wait out a 429 itself: the bot tries again.
+    let replies = fake
+        .wait_for_requests(
+            0,
+            |r| is_reply_to(r, FakeDiscord::CHANNEL_ID, first),
+            2,
+            TIMEOUT,
+        )
+        .await;
+    assert!(replies[1].succeeded(), "{}", fake.dump());
 
+    fake.delay_next("POST", "/channels/", Duration::from_millis(200), 1);
     let second = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
     let sent = Instant::now();
     let slow = reply_to(&fake, second).await;
@@ -144,18 +157,18 @@ async fn a_slow_reply_in_one_channel_does_not_hold_up_another_channel() {
 }
 
 #[tokio::test]
-async fn shutdown_all_returns_promptly() {
+async fn an_idle_bot_shuts_down_promptly() {
     let fake = FakeDiscord::start().await;
-    let bot = start_bot(&fake).await;
+    let mut bot = start_bot(&fake).await;
 
     let started = Instant::now();
-    bot.shard_manager.shutdown_all().await;
+    bot.stop();
     let result = tokio::time::timeout(TIMEOUT, bot.client).await;
     let took = started.elapsed();
 
     assert!(
         matches!(result, Ok(Ok(Ok(())))),
-        "client.start_autosharded() ended with {result:?}"
+        "Bot::run ended with {result:?}"
     );
     assert!(
         took < Duration::from_secs(2),
@@ -186,4 +199,130 @@ async fn a_failed_command_registration_is_retried_and_the_bot_answers() {
     );
     let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
     assert!(reply_to(&fake, id).await.succeeded());
+}
+
+#[tokio::test]
+async fn a_bot_that_cannot_register_its_commands_answers_meanwhile_then_stops_with_an_error() {
+    let fake = FakeDiscord::start().await;
+    // Every registration in the retry schedule (1 + 2 + 4 + 8 + 16 s) is refused.
+    fake.fail_next("PUT", "/applications/", 500, 6);
+    let bot = launch_bot(&fake, Options::default()).await;
+    fake.wait_connected(TIMEOUT).await;
+    let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    assert!(
+        reply_to(&fake, id).await.succeeded(),
+        "answered while registering"
+    );
+
+    let ended = tokio::time::timeout(Duration::from_mins(2), bot.client)
+        .await
+        .expect("the bot stops after the last refusal")
+        .expect("no panic");
+    let error = ended.expect_err("a start-up failure is an error");
+    assert!(
+        matches!(
+            error,
+            prolobot::discord::Error::Registration { attempts: 6, .. }
+        ),
+        "{error:?}"
+    );
+    let closed_by_bot = fake
+        .gateway_frames()
+        .iter()
+        .any(|f| f.direction == Direction::FromBot && f.payload == json!({"close": 1000}));
+    assert!(closed_by_bot, "the gateway was closed\n{}", fake.dump());
+}
+
+/// Behind `DISCORD_PROXY_URL` serenity reports a 429 as an error: replies, interaction
+/// responses and their retries must still arrive.
+#[tokio::test]
+async fn replies_refused_with_429_behind_the_proxy_are_sent_again() {
+    const QUESTIONS: u64 = 40;
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    fake.fail_next("POST", "/channels/", 429, 20);
+    let mut asked = Vec::new();
+    for user in 0..QUESTIONS {
+        let spec = MessageSpec {
+            author_id: 400_000_000_000_001_000 + user,
+            ..MessageSpec::mention(OTHER_CHANNEL, COST_QUESTION)
+        };
+        asked.push(fake.send_message(spec).await);
+    }
+    for id in asked {
+        let delivered = fake
+            .wait_for_arrival(
+                |r| is_reply_to(r, OTHER_CHANNEL, id) && r.succeeded(),
+                TIMEOUT,
+            )
+            .await;
+        assert!(delivered.succeeded());
+    }
+    let refused = fake
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(429))
+        .count();
+    assert_eq!(refused, 20, "{}", fake.dump());
+
+    fake.fail_next("POST", "/interactions/", 429, 1);
+    let question = json!([text_option("question", COST_QUESTION)]);
+    let sent = fake
+        .send_interaction(InteractionSpec::guild().slash_command("faq", sub("ask", question)))
+        .await;
+    let answered = fake
+        .wait_for_requests(0, |r| r.is("POST", &sent.callback_path()), 2, TIMEOUT)
+        .await;
+    assert_eq!(answered[0].status, Some(429));
+    assert!(answered[1].succeeded(), "{}", fake.dump());
+    let text = answered[1]
+        .json("/data/content")
+        .and_then(serde_json::Value::as_str);
+    assert!(
+        text.is_some_and(|text| !text.contains("couldn't")),
+        "the answer, not an apology: {text:?}"
+    );
+}
+
+/// A shutdown while replies are held up at Discord: the bot closes the gateway but returns only
+/// once every reply in flight went out.
+#[tokio::test]
+async fn a_shutdown_finishes_the_replies_in_flight_first() {
+    const QUESTIONS: usize = 30;
+    let fake = FakeDiscord::start().await;
+    let mut bot = start_bot(&fake).await;
+    fake.delay_next("POST", "/channels/", Duration::from_secs(1), QUESTIONS);
+    let mut asked = Vec::new();
+    for user in 0..QUESTIONS as u64 {
+        let spec = MessageSpec {
+            author_id: 400_000_000_000_002_000 + user,
+            ..MessageSpec::mention(OTHER_CHANNEL, COST_QUESTION)
+        };
+        asked.push(fake.send_message(spec).await);
+    }
+    // Every reply has reached Discord and is held there.
+    for &id in &asked {
+        fake.wait_for_arrival(|r| is_reply_to(r, OTHER_CHANNEL, id), TIMEOUT)
+            .await;
+    }
+
+    bot.stop();
+    let ended = tokio::time::timeout(TIMEOUT, bot.client)
+        .await
+        .expect("the bot stops within its grace period")
+        .expect("no panic");
+    assert!(ended.is_ok(), "{ended:?}");
+    let requests = fake.requests();
+    let unfinished: Vec<_> = asked
+        .iter()
+        .filter(|&&id| {
+            !requests
+                .iter()
+                .any(|r| is_reply_to(r, OTHER_CHANNEL, id) && r.succeeded())
+        })
+        .collect();
+    assert!(
+        unfinished.is_empty(),
+        "the bot returned before these replies went out: {unfinished:?}"
+    );
 }

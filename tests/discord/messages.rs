@@ -154,6 +154,64 @@ async fn a_thread_of_a_support_channel_is_a_support_channel() {
     assert_eq!(lookups, 1);
 }
 
+/// Chatter in channels the bot has not seen costs no `GET /channels/{id}`; questions it would
+/// answer in new channels share one lookup per channel; a failed lookup is remembered.
+#[tokio::test]
+async fn channel_lookups_are_made_only_for_questions_and_once_per_channel() {
+    const FIRST_CHANNEL: u64 = 300_000_000_000_010_000;
+    const THREADS: u64 = 4;
+    let fake = FakeDiscord::start().await;
+    for thread in 0..THREADS {
+        fake.add_thread(FIRST_CHANNEL + thread, FakeDiscord::CHANNEL_ID);
+    }
+    let _bot = start_bot(&fake).await;
+    let lookups = |fake: &FakeDiscord| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.starts_with("/channels/"))
+            .count()
+    };
+
+    // Chatter in 20 channels the bot has not seen, threads of the support channel included.
+    for message in 0..100 {
+        fake.send_message(MessageSpec {
+            channel_id: FIRST_CHANNEL + message % 20,
+            author_id: 400_000_000_000_003_000 + message,
+            ..MessageSpec::guild(no_match_question())
+        })
+        .await;
+    }
+    // Five questions at once in each of the support threads.
+    let mut asked = Vec::new();
+    for message in 0..5 * THREADS {
+        let channel = FIRST_CHANNEL + message % THREADS;
+        let spec = MessageSpec {
+            channel_id: channel,
+            author_id: 400_000_000_000_004_000 + message,
+            ..MessageSpec::guild(COST_QUESTION)
+        };
+        asked.push((channel, fake.send_message(spec).await));
+    }
+    for (channel, id) in asked {
+        assert!(reply_in(&fake, channel, id).await.succeeded());
+    }
+    assert_eq!(lookups(&fake), THREADS as usize, "{}", fake.dump());
+
+    // A lookup that fails is not repeated for every message.
+    let broken = FIRST_CHANNEL + 50;
+    fake.fail_next("GET", &format!("/channels/{broken}"), 500, 1);
+    for message in 0..10 {
+        fake.send_message(MessageSpec {
+            channel_id: broken,
+            author_id: 400_000_000_000_005_000 + message,
+            ..MessageSpec::guild(COST_QUESTION)
+        })
+        .await;
+    }
+    fake.assert_no_request(is_post, QUIET).await;
+    assert_eq!(lookups(&fake), THREADS as usize + 1, "{}", fake.dump());
+}
+
 #[tokio::test]
 async fn a_dm_gets_a_reply() {
     let fake = FakeDiscord::start().await;
