@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 
 use super::alerts::AlertLimiter;
 use super::error::{chain, on_error, user_fixable};
+use super::gateway;
 use super::insights::Insights;
 use super::lifecycle::{self, Lifecycle};
 use super::limits::Limits;
@@ -232,6 +233,7 @@ impl Bot {
     ) -> Result<(), Error> {
         let shard_manager = Arc::clone(&self.client.shard_manager);
         let lifecycle = Arc::clone(&self.lifecycle);
+        let pacer = AbortOnDrop(gateway::pace(Arc::clone(&self.client.ws_url)));
         let stopper = tokio::spawn(async move {
             tokio::select! {
                 () = shutdown => tracing::info!(
@@ -239,6 +241,8 @@ impl Bot {
                 ),
                 () = lifecycle.failed() => {}
             }
+            // A shard waiting for its next connection attempt must not wait out the gap.
+            drop(pacer);
             shard_manager.shutdown_all().await;
         });
         let result = match self.shards {

@@ -9,7 +9,9 @@
 //!   and `/faqmod`; `teach`: moderators teaching the bot in `faq.toml`
 //!   (`/faqmod teach`, and the menus under `/faqmod stats`).
 //! - `reload`: the live FAQ ([`KnowledgeBase`]), the watch on its file and the reload report.
-//! - `error`: the adapter's [`Error`] and how framework errors are answered.
+//! - `error`: the adapter's [`Error`] and how framework errors are answered; `lifecycle`: the
+//!   handlers in flight, a start-up failure, the drain at shutdown; `gateway`: back-off for
+//!   gateway connections that keep failing.
 //! - Helpers: `access` (who is a moderator), `alerts` (safety alerts), `insights` (the store
 //!   off the runtime), `layout` (code blocks), `limits` (flood control), `outgoing` (replies as
 //!   Discord messages, never pinging), `retry` (429s waited out), `threads` (threads of
@@ -28,6 +30,7 @@ mod commands;
 mod error;
 #[cfg(test)]
 mod fixture;
+mod gateway;
 mod insights;
 mod layout;
 mod lifecycle;

@@ -355,6 +355,12 @@ impl FakeDiscord {
         self.take_live(outgoing).await;
     }
 
+    /// From now on closes every new gateway connection with close `code` right after HELLO
+    /// (`None` stops it), as a gateway in trouble may.
+    pub fn close_after_hello(&self, code: Option<u16>) {
+        self.shared.update(|inner| inner.close_after_hello = code);
+    }
+
     /// Sends op 7 RECONNECT on the live connection; later dispatches wait for the bot to connect
     /// again (serenity resumes on a new connection).
     pub async fn send_reconnect(&self) {
@@ -872,6 +878,8 @@ struct Inner {
     /// Dispatches of the current session, replayed on RESUME.
     backlog: Vec<Value>,
     connections: usize,
+    /// Close code for every new connection right after HELLO, see [`FakeDiscord::close_after_hello`].
+    close_after_hello: Option<u16>,
     identify_count: usize,
     resume_count: usize,
     messages: HashMap<u64, Value>,
@@ -1185,6 +1193,10 @@ impl Connection {
             .send(json!({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}}))
             .await
         {
+            return;
+        }
+        if let Some(code) = self.shared.update(|inner| inner.close_after_hello) {
+            self.on_outgoing(Outgoing::Close(code)).await;
             return;
         }
         loop {

@@ -326,3 +326,26 @@ async fn a_shutdown_finishes_the_replies_in_flight_first() {
         "the bot returned before these replies went out: {unfinished:?}"
     );
 }
+
+/// A gateway that closes every connection right after HELLO: the bot waits longer and longer
+/// between attempts instead of reconnecting over a thousand times a second, and comes back once
+/// the gateway accepts it again.
+#[tokio::test]
+async fn a_gateway_that_keeps_closing_is_retried_with_back_off() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    fake.close_after_hello(Some(4000));
+    let before = fake.connection_count();
+    fake.close_gateway(4000).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let attempts = fake.connection_count() - before;
+    assert!(
+        (2..=12).contains(&attempts),
+        "{attempts} connection attempts in 4 s"
+    );
+
+    fake.close_after_hello(None);
+    fake.wait_connected(Duration::from_secs(30)).await;
+    let id = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+    assert!(reply_to(&fake, id).await.succeeded());
+}
