@@ -161,13 +161,20 @@ async fn consider(
             .map(|composed| (Trigger::Support, composed));
     }
     let composed = compose(knowledge, Trigger::Support, message)?;
-    if composed.0.kind() == ReplyKind::NoMatch {
-        return None;
-    }
+    let urgent = match composed.0.kind() {
+        ReplyKind::NoMatch => return None,
+        kind => matches!(kind, ReplyKind::Emergency | ReplyKind::SafetyNet),
+    };
     // Never closed, so the permit always comes.
-    let _permit = data.requests_in_flight.acquire().await.ok();
-    let parent = data.thread_parents.parent(&ctx.http, channel).await;
-    in_support(parent).then_some((Trigger::Support, composed))
+    let permit = data.requests_in_flight.acquire().await.ok();
+    let known = data.thread_parents.look_up(&ctx.http, channel).await;
+    drop(permit);
+    let answer = match known {
+        Known::Parent(parent) => in_support(parent),
+        // Unknown, because Discord did not say: a report of danger is answered anyway.
+        Known::Nothing | Known::FailedUntil(_) => urgent,
+    };
+    answer.then_some((Trigger::Support, composed))
 }
 
 /// Answers `message` when it is a question for the bot and the limits allow a reply; records it

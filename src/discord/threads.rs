@@ -46,15 +46,15 @@ impl ThreadParents {
             .unwrap_or(Known::Nothing)
     }
 
-    /// The channel `channel` is a thread of, if it is one, looked up once and remembered.
-    /// While a lookup of `channel` is running, other callers wait for its answer instead of
-    /// asking again; after a failure, `None` until the failure expires.
-    pub(crate) async fn parent(&self, http: &Http, channel: ChannelId) -> Option<ChannelId> {
+    /// What `channel` is: looked up once and remembered ([`Known::Parent`]), or
+    /// [`Known::FailedUntil`] when the lookup failed (and until that failure expires). While a
+    /// lookup of `channel` is running, other callers wait for its answer instead of asking again.
+    pub(crate) async fn look_up(&self, http: &Http, channel: ChannelId) -> Known {
         let slot = self.slot(channel);
         let mut known = slot.lock().await;
         match *known {
-            Known::Parent(parent) => return parent,
-            Known::FailedUntil(until) if Instant::now() < until => return None,
+            Known::Parent(_) => return *known,
+            Known::FailedUntil(until) if Instant::now() < until => return *known,
             Known::Nothing | Known::FailedUntil(_) => {}
         }
         *known = match http.get_channel(channel).await {
@@ -72,10 +72,7 @@ impl ThreadParents {
                 Known::FailedUntil(Instant::now() + wait)
             }
         };
-        match *known {
-            Known::Parent(parent) => parent,
-            Known::Nothing | Known::FailedUntil(_) => None,
-        }
+        *known
     }
 
     /// The slot of `channel`, made if it is new.

@@ -210,6 +210,16 @@ async fn channel_lookups_are_made_only_for_questions_and_once_per_channel() {
     }
     fake.assert_no_request(is_post, QUIET).await;
     assert_eq!(lookups(&fake), THREADS as usize + 1, "{}", fake.dump());
+
+    // Whether that channel is a support thread is unknown: a report of danger is answered.
+    let urgent = fake
+        .send_message(MessageSpec {
+            channel_id: broken,
+            author_id: 400_000_000_000_005_100,
+            ..MessageSpec::guild(EMERGENCY)
+        })
+        .await;
+    assert!(reply_in(&fake, broken, urgent).await.succeeded());
 }
 
 #[tokio::test]
