@@ -224,9 +224,11 @@ impl Bot {
     }
 
     /// Runs the bot (autosharded, or the configured shard range) until `shutdown` completes or
-    /// start-up fails for good. Then it stops taking events (the gateway is closed), lets the
-    /// questions in flight finish for up to [`lifecycle::GRACE`], logs how many finished and how
-    /// many could not, and returns; a start-up failure is returned as the error.
+    /// start-up fails for good. After `shutdown` it keeps reading the events Discord already
+    /// sent until they stop coming (at most [`lifecycle::CATCH_UP`]), then closes the gateway,
+    /// lets the questions in flight finish for up to [`lifecycle::GRACE`], logs how many
+    /// finished and how many could not, and returns; a start-up failure is returned as the
+    /// error.
     pub async fn run(
         mut self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -236,9 +238,11 @@ impl Bot {
         let pacer = AbortOnDrop(gateway::pace(Arc::clone(&self.client.ws_url)));
         let stopper = tokio::spawn(async move {
             tokio::select! {
-                () = shutdown => tracing::info!(
-                    "shutting down: taking no new questions, finishing the ones in flight"
-                ),
+                () = shutdown => {
+                    tracing::info!("shutting down: reading what Discord already sent, then closing");
+                    lifecycle.catch_up(lifecycle::CATCH_UP).await;
+                    tracing::info!("gateway closing: finishing the questions in flight");
+                }
                 () = lifecycle.failed() => {}
             }
             // A shard waiting for its next connection attempt must not wait out the gap.

@@ -11,9 +11,16 @@ use tokio::time::Instant;
 
 use super::Error;
 
-/// How long a shutdown waits for the handlers in flight. Docker sends SIGKILL 10 s after
-/// SIGTERM by default; this leaves room for the process to close the gateway and the store.
-pub(crate) const GRACE: Duration = Duration::from_secs(8);
+/// How long a shutdown waits for the handlers in flight once the gateway is closed. With
+/// [`CATCH_UP`] before it, a shutdown takes at most 8 s: Docker sends SIGKILL 10 s after
+/// SIGTERM by default, and this leaves room to close the store.
+pub(crate) const GRACE: Duration = Duration::from_secs(6);
+/// At most how long a shutdown keeps reading events Discord has already sent (until they stop
+/// coming for [`CAUGHT_UP`]) before it closes the gateway: a question delivered just before
+/// SIGTERM is answered, not dropped unread.
+pub(crate) const CATCH_UP: Duration = Duration::from_secs(2);
+/// How long no new handler may start before the events already sent count as read.
+const CAUGHT_UP: Duration = Duration::from_millis(250);
 /// How long the count of handlers must stay at zero before a drain ends: events the gateway
 /// delivered just before it closed are still on their way to a handler.
 const SETTLE: Duration = Duration::from_millis(100);
@@ -69,6 +76,20 @@ impl Lifecycle {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
+    }
+
+    /// Waits until no handler has started for [`CAUGHT_UP`], or until `limit` has passed:
+    /// the events Discord sent before a shutdown began have then been read.
+    pub(crate) async fn catch_up(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            let started = self.started.load(Ordering::SeqCst);
+            let wait = CAUGHT_UP.min(deadline.saturating_duration_since(Instant::now()));
+            tokio::time::sleep(wait).await;
+            if self.started.load(Ordering::SeqCst) == started || Instant::now() >= deadline {
+                return;
+            }
+        }
     }
 
     /// Waits until no handler has run for [`SETTLE`], or until `grace` has passed.
@@ -158,6 +179,38 @@ mod tests {
         let drained = lifecycle.drain(Duration::from_secs(5)).await;
         assert_eq!(drained.finished, 1);
         assert!(started.elapsed() >= Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn catching_up_lasts_while_handlers_keep_starting_and_no_longer_than_its_limit() {
+        let lifecycle = Arc::new(Lifecycle::default());
+        let busy = Arc::clone(&lifecycle);
+        let events = tokio::spawn(async move {
+            // An event every 100 ms for a second.
+            for _ in 0..10 {
+                drop(busy.begin());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let started = Instant::now();
+        lifecycle.catch_up(Duration::from_secs(5)).await;
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_secs(1) && took < Duration::from_millis(1_500),
+            "{took:?}"
+        );
+        events.await.expect("events");
+
+        let endless = Arc::clone(&lifecycle);
+        tokio::spawn(async move {
+            loop {
+                drop(endless.begin());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let started = Instant::now();
+        lifecycle.catch_up(Duration::from_secs(2)).await;
+        assert!(started.elapsed() <= Duration::from_millis(2_100));
     }
 
     #[tokio::test]
