@@ -158,7 +158,7 @@ pub(super) async fn on_message(
     let Some(trigger) = trigger(message, bot, in_support) else {
         return Ok(());
     };
-    tracing::debug!(?trigger, content = %message.content, "question");
+    tracing::debug!(?trigger, content = %crate::user_text::UserText(&message.content), "question");
     let knowledge = data.knowledge.current();
     let Some((reply, handled, alert)) = compose(&knowledge, trigger, message) else {
         return Ok(());
