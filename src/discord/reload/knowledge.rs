@@ -21,7 +21,10 @@ pub struct ReloadSummary {
     pub entries: usize,
     /// Number of red-flag rules.
     pub red_flag_rules: usize,
-    /// Warnings, rendered as `path:line:column: warning: ...` lines.
+    /// How many warnings the file loaded with.
+    pub warning_count: usize,
+    /// The first warnings, rendered as `path:line:column: warning: ...` lines (and a last line
+    /// counting the rest, if there are many).
     pub warnings: Vec<String>,
 }
 
@@ -34,7 +37,7 @@ impl fmt::Display for ReloadSummary {
             self.path.display(),
             self.entries,
             self.red_flag_rules,
-            self.warnings.len()
+            self.warning_count
         )
     }
 }
@@ -151,6 +154,7 @@ impl KnowledgeBase {
             path: self.path.clone(),
             entries: faq.entries().len(),
             red_flag_rules: faq.red_flags().rules.len(),
+            warning_count: warnings.len(),
             warnings: render_diagnostics(&self.path, &warnings)
                 .lines()
                 .map(str::to_owned)
