@@ -57,11 +57,11 @@ async fn user_text_is_one_escaped_capped_line_and_only_at_debug_level() {
     let forged = format!(
         "{COST_QUESTION}\n2026-01-01T00:00:00Z  INFO prolobot: forged \u{1b}[31mred\u{1b}[0m"
     );
-    let long = format!("{COST_QUESTION} {}", "very ".repeat(400));
+    let lengthy = format!("{COST_QUESTION} {}", "very ".repeat(400));
     for (level, logged) in [("debug", true), ("prolobot=info", false)] {
         let fake = FakeDiscord::start().await;
         let bot = BinaryBot::start(&fake, "x", Options::default(), &[("RUST_LOG", level)]).await;
-        for question in [&forged, &long] {
+        for question in [&forged, &lengthy] {
             let id = fake.send_message(MessageSpec::guild(question)).await;
             reply_to(&fake, id).await;
         }

@@ -3,6 +3,7 @@
 //! never the token. Run from a temporary directory with a cleared environment; nothing leaves
 //! the machine (Discord is a closed port on 127.0.0.1).
 
+use std::fmt::Write as _;
 use std::process::Output;
 
 use crate::cli::{prolobot_with_env, text};
@@ -100,7 +101,7 @@ fn a_database_folder_that_does_not_exist_is_named() {
 fn faq_with_many_errors(dir: &std::path::Path) -> std::path::PathBuf {
     let mut source = std::fs::read_to_string(data_path("fixture-faq.toml")).unwrap();
     for i in 0..3_000 {
-        source.push_str(&format!("\n[[entry]]\nid = \"Not Kebab {i}\"\n"));
+        let _ = write!(source, "\n[[entry]]\nid = \"Not Kebab {i}\"\n");
     }
     let path = dir.join("faq.toml");
     std::fs::write(&path, source).unwrap();

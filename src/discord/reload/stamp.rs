@@ -98,7 +98,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("faq.toml");
         std::fs::write(&path, "x").unwrap();
-        let old = SystemTime::now() - Duration::from_secs(60);
+        let old = SystemTime::now() - Duration::from_mins(1);
         let file = std::fs::File::options().write(true).open(&path).unwrap();
         file.set_modified(old).unwrap();
         let settled = Stamp::of(&path);

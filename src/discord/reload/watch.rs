@@ -210,12 +210,12 @@ impl Folders {
         if self.target.as_ref() != Some(&target) {
             tracing::debug!(file = %target.file.display(), links = target.links.len(), "FAQ path resolved");
         }
-        self.note(failures);
+        self.note(&failures);
         self.target = Some(target);
     }
 
     /// Logs the watch being lost, or back after it was.
-    fn note(&mut self, failures: Vec<String>) {
+    fn note(&mut self, failures: &[String]) {
         match (failures.is_empty(), &self.lost) {
             (false, _) => {
                 let reason = failures.join("; ");
