@@ -367,10 +367,10 @@ fn count_errors(diagnostics: &[Diagnostic]) -> usize {
 
 /// The most diagnostics [`render`] shows: a file with 300,000 problems is one bounded log event
 /// and one screen, not tens of megabytes (fixing the first ones usually fixes many more).
-pub const MAX_RENDERED: usize = 50;
+const MAX_RENDERED: usize = 50;
 
 /// Renders diagnostics one per line as `path:line:column: level: message`: the first
-/// [`MAX_RENDERED`], then one line saying how many more there are.
+/// 50 (`MAX_RENDERED`), then one line saying how many more there are.
 #[must_use]
 pub fn render(path: &Path, diagnostics: &[Diagnostic]) -> String {
     let path = path.display().to_string();
