@@ -7,8 +7,10 @@
 //! - [`config`]: every setting, from the environment, `.env` and `prolobot.toml`, parsed once.
 //! - [`discord`]: the serenity/poise adapter: client, events, slash commands, hot reload, limits.
 //! - [`teach`]: moderators teach the bot in `faq.toml` itself (checked, atomic, undoable).
+//! - [`user_text`]: text someone typed, escaped and capped for the log.
 pub mod config;
 pub mod discord;
 pub mod report;
 pub mod store;
 pub mod teach;
+pub mod user_text;

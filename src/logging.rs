@@ -6,7 +6,11 @@
 //! lies outside prolobot a hint follows it: Discord cannot be reached (the network, a firewall
 //! or `DISCORD_PROXY_URL`), or the database cannot be opened or written (its file and folder).
 //! The token is never part of either: errors do not carry it, and the log drops the frames that
-//! would.
+//! would. Interaction tokens, which the HTTP client traces in the paths it calls, are redacted
+//! from every line ([`redact`]), and the file watcher's own traces are never written (each would
+//! be an event for the watch when the log is a file in the FAQ's folder).
+
+mod redact;
 
 use std::fmt;
 use std::io;
@@ -21,6 +25,10 @@ use rusqlite::ErrorCode;
 /// token.
 const TOKEN_BEARING_TARGETS: [&str; 1] = ["tungstenite"];
 
+/// Log targets whose DEBUG and TRACE events are never written: notify traces every file event it
+/// reads, so a log written into the watched folder would feed itself.
+const SELF_FEEDING_TARGETS: [&str; 1] = ["notify"];
+
 /// Starts the log on stderr, at `filter` (`RUST_LOG` syntax).
 pub(crate) fn init(filter: &str) -> Result<()> {
     use tracing_subscriber::layer::SubscriberExt as _;
@@ -28,21 +36,43 @@ pub(crate) fn init(filter: &str) -> Result<()> {
 
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .with_context(|| format!("RUST_LOG={filter:?} is not a valid log filter"))?;
-    let no_token_frames = tracing_subscriber::filter::filter_fn(|event| {
-        *event.level() != tracing::Level::TRACE
-            || !TOKEN_BEARING_TARGETS
+    let written = tracing_subscriber::filter::filter_fn(|event| {
+        let level = *event.level();
+        let from = |targets: &[&str]| {
+            targets
                 .iter()
                 .any(|target| event.target().starts_with(target))
+        };
+        !(level == tracing::Level::TRACE && from(&TOKEN_BEARING_TARGETS)
+            || level >= tracing::Level::DEBUG && from(&SELF_FEEDING_TARGETS))
     });
     let colour = anstream::AutoStream::choice(&io::stderr()) != anstream::ColorChoice::Never;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(io::stderr)
+        .with_writer(|| RedactingStderr)
         .with_ansi(colour)
         .finish()
-        .with(no_token_frames)
+        .with(written)
         .init();
     Ok(())
+}
+
+/// Standard error, through [`redact::redact`]. The log formats each event whole and writes it
+/// with one call, so a token is never split between two writes.
+struct RedactingStderr;
+
+impl io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        io::stderr()
+            .lock()
+            .write_all(redact::redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
+    }
 }
 
 /// Prints `error` once: its causes on one line, then its hint, if [`Hints::attach`] gave it one.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::{outgoing, retry, Data};
 use crate::config::ConfigError;
 use crate::store::StoreError;
+use crate::user_text::UserText;
 
 /// Errors of the Discord adapter. None of them ever contains the token.
 #[derive(Debug, thiserror::Error)]
@@ -125,7 +126,7 @@ pub(super) fn on_error(error: poise::FrameworkError<'_, Data, Error>) -> poise::
             other => {
                 // Some of these quote the user's input: details at debug level only.
                 tracing::warn!("a command could not run");
-                tracing::debug!(error = %other, "framework error");
+                tracing::debug!(error = %UserText(&other.to_string()), "framework error");
                 "I couldn't run that command."
             }
         };

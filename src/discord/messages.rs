@@ -191,7 +191,7 @@ pub(super) async fn on_message(
     else {
         return Ok(());
     };
-    tracing::debug!(?trigger, content = %message.content, "question");
+    tracing::debug!(?trigger, content = %crate::user_text::UserText(&message.content), "question");
     let channel = message.channel_id.get();
     let asker = message.author.id.get();
     let plan = {

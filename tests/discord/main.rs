@@ -16,6 +16,7 @@ mod faults;
 mod hostile;
 mod interactions;
 mod load;
+mod logging;
 mod messages;
 mod reload;
 mod safety;

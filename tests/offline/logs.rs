@@ -3,6 +3,7 @@
 //! never the token. Run from a temporary directory with a cleared environment; nothing leaves
 //! the machine (Discord is a closed port on 127.0.0.1).
 
+use std::fmt::Write as _;
 use std::process::Output;
 
 use crate::cli::{prolobot_with_env, text};
@@ -94,4 +95,55 @@ fn a_database_folder_that_does_not_exist_is_named() {
         folder.display()
     );
     assert!(stderr.contains(&hint), "{stderr}");
+}
+
+/// The fixture FAQ with 3,000 broken entries appended: each is several problems.
+fn faq_with_many_errors(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut source = std::fs::read_to_string(data_path("fixture-faq.toml")).unwrap();
+    for i in 0..3_000 {
+        let _ = write!(source, "\n[[entry]]\nid = \"Not Kebab {i}\"\n");
+    }
+    let path = dir.join("faq.toml");
+    std::fs::write(&path, source).unwrap();
+    path
+}
+
+/// The number in "... and N more".
+fn more_count(output: &str) -> usize {
+    let (_, after) = output.split_once("... and ").expect("a count of the rest");
+    after
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}
+
+#[test]
+fn a_faq_with_thousands_of_errors_is_one_bounded_report_with_the_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = faq_with_many_errors(dir.path());
+    let faq = faq.to_str().unwrap();
+
+    let run = prolobot_with_env(
+        dir.path(),
+        &[("DISCORD_TOKEN", SECRET), ("RUST_LOG", "trace")],
+        &["--faq", faq, "run"],
+        None,
+    );
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert_eq!(lines(&stderr, "error: ").len(), 1, "one error event");
+    assert!(stderr.len() < 20_000, "{} bytes", stderr.len());
+    assert!(stderr.contains("has 3000 problem(s)"), "{stderr}");
+    assert_eq!(more_count(&stderr), 3_000 - 50, "{stderr}");
+
+    let check = prolobot_with_env(dir.path(), &[], &["--faq", faq, "check"], None);
+    assert!(!check.status.success());
+    let stdout = text(&check.stdout);
+    assert!(stdout.len() < 20_000, "{} bytes", stdout.len());
+    assert_eq!(more_count(&stdout), 3_000 - 50, "{stdout}");
+    assert!(
+        stdout.lines().filter(|l| l.contains(": error: ")).count() <= 50,
+        "{stdout}"
+    );
 }

@@ -4,10 +4,13 @@
 //! shows anyone a half-loaded FAQ, and an invalid file never replaces the last good one.
 
 use std::fmt;
+use std::hash::{DefaultHasher, Hasher as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use prolobot_core::{render_diagnostics, Diagnostic, Faq, Knowledge, LoadError, Loaded};
+
+use super::stamp::Stamp;
 
 /// What a successful reload loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +21,10 @@ pub struct ReloadSummary {
     pub entries: usize,
     /// Number of red-flag rules.
     pub red_flag_rules: usize,
-    /// Warnings, rendered as `path:line:column: warning: ...` lines.
+    /// How many warnings the file loaded with.
+    pub warning_count: usize,
+    /// The first warnings, rendered as `path:line:column: warning: ...` lines (and a last line
+    /// counting the rest, if there are many).
     pub warnings: Vec<String>,
 }
 
@@ -31,7 +37,7 @@ impl fmt::Display for ReloadSummary {
             self.path.display(),
             self.entries,
             self.red_flag_rules,
-            self.warnings.len()
+            self.warning_count
         )
     }
 }
@@ -40,20 +46,48 @@ impl fmt::Display for ReloadSummary {
 pub struct KnowledgeBase {
     path: PathBuf,
     current: RwLock<Arc<Knowledge>>,
-    /// The file contents last read (loaded or rejected). Held while reloading, so reloads
-    /// happen one at a time and an older read can never overwrite a newer one.
-    last_source: Mutex<Vec<u8>>,
+    /// The file as last read (loaded or rejected). Held while reloading, so reloads happen one
+    /// at a time and an older read can never overwrite a newer one.
+    last_read: Mutex<LastRead>,
+    /// How many times the file was read since loaded.
+    #[cfg(test)]
+    pub(super) reads: std::sync::atomic::AtomicUsize,
+}
+
+/// What the last read saw: the file's stamp, and a digest of its contents (not the contents:
+/// a large file is not kept twice).
+struct LastRead {
+    stamp: Stamp,
+    digest: Digest,
+}
+
+/// Length and hash of a file's contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Digest(usize, u64);
+
+impl Digest {
+    fn of(source: &[u8]) -> Self {
+        let mut hasher = DefaultHasher::new();
+        hasher.write(source);
+        Self(source.len(), hasher.finish())
+    }
 }
 
 impl KnowledgeBase {
     /// Loads the FAQ at `path`; on success also returns the load warnings.
     pub fn load(path: &Path) -> Result<(Self, Vec<Diagnostic>), LoadError> {
+        let stamp = Stamp::of(path);
         let source = read(path)?;
         let Loaded { faq, warnings } = parse(path, &source)?;
         let base = Self {
             path: path.to_owned(),
             current: RwLock::new(Arc::new(Knowledge::new(faq))),
-            last_source: Mutex::new(source),
+            last_read: Mutex::new(LastRead {
+                stamp,
+                digest: Digest::of(&source),
+            }),
+            #[cfg(test)]
+            reads: std::sync::atomic::AtomicUsize::new(0),
         };
         Ok((base, warnings))
     }
@@ -74,40 +108,53 @@ impl KnowledgeBase {
     /// keeps serving; the error displays every problem as `path:line:column: ...`.
     /// Blocking: call it off the async runtime.
     pub fn reload(&self) -> Result<ReloadSummary, LoadError> {
-        let mut last_source = self
-            .last_source
+        let mut last_read = self
+            .last_read
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let source = read(&self.path)?;
-        self.swap_in(&mut last_source, source)
+        let stamp = Stamp::of(&self.path);
+        let source = self.read(&mut last_read, stamp)?;
+        self.swap_in(&mut last_read, &source)
     }
 
-    /// Like [`KnowledgeBase::reload`], but does nothing (`Ok(None)`) when the file text is the
-    /// one read last time, so repeated file events cause one reload and one report.
+    /// Like [`KnowledgeBase::reload`], but does nothing (`Ok(None)`) when the file is the one
+    /// read last time, so repeated file events cause one reload and one report: not even a read
+    /// when its stamp (identity, size, times) is unchanged and settled, no parse when its text
+    /// is unchanged. A file still missing is reported once, not on every check.
     pub fn reload_if_changed(&self) -> Result<Option<ReloadSummary>, LoadError> {
-        let mut last_source = self
-            .last_source
+        let mut last_read = self
+            .last_read
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let source = read(&self.path)?;
-        if source == *last_source {
+        let stamp = Stamp::of(&self.path);
+        if stamp.unchanged_since(&last_read.stamp) {
             return Ok(None);
         }
-        self.swap_in(&mut last_source, source).map(Some)
+        let source = self.read(&mut last_read, stamp)?;
+        if Digest::of(&source) == last_read.digest {
+            return Ok(None);
+        }
+        self.swap_in(&mut last_read, &source).map(Some)
     }
 
-    fn swap_in(
-        &self,
-        last_source: &mut Vec<u8>,
-        source: Vec<u8>,
-    ) -> Result<ReloadSummary, LoadError> {
-        let parsed = parse(&self.path, &source);
-        *last_source = source;
-        let Loaded { faq, warnings } = parsed?;
+    /// Reads the file, noting `stamp` (taken just before) as the last one seen.
+    fn read(&self, last_read: &mut LastRead, stamp: Stamp) -> Result<Vec<u8>, LoadError> {
+        #[cfg(test)]
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let source = read(&self.path).inspect_err(|_| last_read.stamp = Stamp::Missing)?;
+        last_read.stamp = stamp;
+        Ok(source)
+    }
+
+    fn swap_in(&self, last_read: &mut LastRead, source: &[u8]) -> Result<ReloadSummary, LoadError> {
+        last_read.digest = Digest::of(source);
+        let Loaded { faq, warnings } = parse(&self.path, source)?;
         let summary = ReloadSummary {
             path: self.path.clone(),
             entries: faq.entries().len(),
             red_flag_rules: faq.red_flags().rules.len(),
+            warning_count: warnings.len(),
             warnings: render_diagnostics(&self.path, &warnings)
                 .lines()
                 .map(str::to_owned)

@@ -8,6 +8,8 @@
 
 mod knowledge;
 mod report;
+mod stamp;
+mod target;
 mod watch;
 
 use std::sync::Arc;

@@ -25,7 +25,7 @@ pub(super) async fn report(
             tracing::info!(
                 cause,
                 entries = summary.entries,
-                warnings = summary.warnings.len(),
+                warnings = summary.warning_count,
                 "FAQ reloaded"
             );
             let mut text = summary.to_string();

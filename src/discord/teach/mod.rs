@@ -15,6 +15,7 @@ use super::commands::{complete_topic, send, Context};
 use super::layout::code_block;
 use super::{outgoing, reload, Data, Error};
 use crate::teach::{self, Request, TeachError};
+use crate::user_text::UserText;
 
 pub(super) use menus::{group_menu, on_click};
 
@@ -125,7 +126,9 @@ async fn run(http: &Http, data: &Data, moderator: &User, action: Action) -> Resu
     let done = match outcome {
         Ok(done) => done,
         Err(error) => {
-            tracing::info!(error = %error, "teaching wrote nothing");
+            // The error may quote the moderator's text: that only at debug level.
+            tracing::info!("teaching wrote nothing");
+            tracing::debug!(error = %UserText(&error.to_string()), "why teaching wrote nothing");
             return Ok(refused(&data.knowledge.current(), &error));
         }
     };

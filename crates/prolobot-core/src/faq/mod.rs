@@ -365,15 +365,27 @@ fn count_errors(diagnostics: &[Diagnostic]) -> usize {
         .count()
 }
 
-/// Renders diagnostics one per line as `path:line:column: level: message`.
+/// The most diagnostics [`render`] shows: a file with 300,000 problems is one bounded log event
+/// and one screen, not tens of megabytes (fixing the first ones usually fixes many more).
+const MAX_RENDERED: usize = 50;
+
+/// Renders diagnostics one per line as `path:line:column: level: message`: the first
+/// 50 (`MAX_RENDERED`), then one line saying how many more there are.
 #[must_use]
 pub fn render(path: &Path, diagnostics: &[Diagnostic]) -> String {
     let path = path.display().to_string();
-    diagnostics
+    let mut lines: Vec<String> = diagnostics
         .iter()
+        .take(MAX_RENDERED)
         .map(|d| d.at(&path).to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    let more = diagnostics.len().saturating_sub(MAX_RENDERED);
+    if more > 0 {
+        lines.push(format!(
+            "... and {more} more; fix these first and check again"
+        ));
+    }
+    lines.join("\n")
 }
 
 impl Faq {
