@@ -171,7 +171,7 @@ pub async fn build_client(
         ..config
     };
     let knowledge = Arc::new(knowledge);
-    let insights = Insights::new(store, config.record, config.retention_days);
+    let insights = Insights::new(store, config.record, config.retention_days)?;
     let gateway_intents = intents(config.message_content);
     let framework = poise::Framework::builder()
         .options(framework_options())
