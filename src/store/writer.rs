@@ -574,3 +574,195 @@ fn sqlite_code(error: &StoreError) -> Option<ErrorCode> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{count_rows, NOW};
+    use super::*;
+
+    /// Waits for the writer far longer than it needs; only a hang reaches it.
+    const PATIENCE: Duration = Duration::from_secs(30);
+
+    fn row(text: &str, outcome: Outcome) -> QuestionRow {
+        QuestionRow {
+            at: NOW,
+            guild_id: Some(42),
+            channel_id: 7,
+            question: text.to_owned(),
+            outcome,
+            entry_id: (outcome == Outcome::Answer).then(|| "pain".to_owned()),
+            confidence: 0.8,
+        }
+    }
+
+    fn question(writer: &Writer, text: &str) -> (i64, WriterJob) {
+        let id = writer.reserve_id();
+        let job = WriterJob::Question {
+            id,
+            row: row(text, Outcome::Answer),
+            vote: None,
+        };
+        (id, job)
+    }
+
+    fn started(dir: &Path) -> (PathBuf, Writer) {
+        let path = dir.join("prolobot.db");
+        let writer = Writer::start(Store::open(&path).expect("open")).expect("start");
+        (path, writer)
+    }
+
+    fn count(path: &Path, sql: &str) -> i64 {
+        count_rows(&Store::open_reader(path).expect("reader"), sql)
+    }
+
+    #[test]
+    fn queued_questions_and_votes_land_under_their_reserved_ids() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, writer) = started(dir.path());
+        let (first, job) = question(&writer, "does it hurt");
+        writer.submit(job).expect("queue");
+        let (second, job) = question(&writer, "how much");
+        let WriterJob::Question { id, row, .. } = job else {
+            unreachable!()
+        };
+        let voted = WriterJob::Question {
+            id,
+            row,
+            vote: Some((false, NOW)),
+        };
+        writer.submit(voted).expect("queue");
+        writer
+            .submit(WriterJob::Vote {
+                question_id: first,
+                helpful: true,
+                at: NOW,
+            })
+            .expect("queue");
+        assert!(writer.flush(PATIENCE));
+        assert_eq!((first, second), (1, 2));
+        assert_eq!(
+            count(&path, "SELECT COUNT(*) FROM questions WHERE id IN (1, 2)"),
+            2
+        );
+        assert_eq!(
+            count(&path, "SELECT SUM(helpful * 10 + question_id) FROM votes"),
+            11 + 2
+        );
+        assert_eq!(writer.waiting(), 0);
+    }
+
+    #[test]
+    fn a_held_write_lock_delays_the_rows_but_never_a_submit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, writer) = started(dir.path());
+        let other = rusqlite::Connection::open(&path).expect("another connection");
+        other
+            .execute_batch("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        for n in 0..20 {
+            let (_, job) = question(&writer, &format!("question {n}"));
+            writer.submit(job).expect("queued while the lock is held");
+        }
+        assert!(
+            !writer.flush(Duration::from_millis(200)),
+            "nothing can be written while the lock is held"
+        );
+        assert_eq!(count(&path, "SELECT COUNT(*) FROM questions"), 0);
+        other.execute_batch("COMMIT").expect("release the lock");
+        assert!(writer.flush(PATIENCE));
+        assert_eq!(count(&path, "SELECT COUNT(*) FROM questions"), 20);
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_without_blocking() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, writer) = started(dir.path());
+        let other = rusqlite::Connection::open(&path).expect("another connection");
+        other
+            .execute_batch("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        let offered = QUEUE_CAPACITY + MAX_BATCH + 100;
+        let queued = (0..offered)
+            .filter(|n| {
+                let (_, job) = question(&writer, &format!("question {n}"));
+                writer.submit(job).is_ok()
+            })
+            .count();
+        let dropped = offered - queued;
+        assert!(dropped >= 100, "{dropped} dropped of {offered}");
+        assert_eq!(writer.dropped(), dropped as u64);
+        other.execute_batch("COMMIT").expect("release the lock");
+        assert!(writer.flush(PATIENCE));
+        assert_eq!(
+            count(&path, "SELECT COUNT(*) FROM questions"),
+            queued as i64
+        );
+    }
+
+    #[test]
+    fn a_deleted_database_is_created_again_and_later_rows_are_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, writer) = started(dir.path());
+        let (_, job) = question(&writer, "before the deletion");
+        writer.submit(job).expect("queue");
+        assert!(writer.flush(PATIENCE));
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+        let (after, job) = question(&writer, "after the deletion");
+        writer.submit(job).expect("queue");
+        assert!(writer.flush(PATIENCE));
+        let store = Store::open_reader(&path).expect("the database is there again");
+        let kept: Vec<(i64, String)> = store
+            .conn
+            .prepare("SELECT id, question FROM questions")
+            .and_then(|mut rows| {
+                rows.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            })
+            .expect("read");
+        assert_eq!(kept, [(after, "after the deletion".to_owned())]);
+        assert!(after > 1, "ids go on from the old file's");
+    }
+
+    #[test]
+    fn a_reserved_id_taken_by_another_process_moves_the_row_and_its_votes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, writer) = started(dir.path());
+        let (reserved, job) = question(&writer, "ours");
+        rusqlite::Connection::open(&path)
+            .and_then(|other| {
+                other.execute(
+                    "INSERT INTO questions (id, at, channel_id, question, outcome, entry_id, confidence)
+                     VALUES (?1, 1, 1, 'theirs', 'answer', 'cost', 0.5)",
+                    [reserved],
+                )
+            })
+            .expect("another process takes the id");
+        writer.submit(job).expect("queue");
+        writer
+            .submit(WriterJob::Vote {
+                question_id: reserved,
+                helpful: true,
+                at: NOW,
+            })
+            .expect("queue");
+        assert!(writer.flush(PATIENCE));
+        assert_eq!(
+            count(
+                &path,
+                "SELECT COUNT(*) FROM questions q JOIN votes v ON v.question_id = q.id
+                 WHERE q.question = 'ours' AND q.id > 1"
+            ),
+            1,
+            "our row moved to a fresh id, and the vote followed it"
+        );
+        assert_eq!(
+            count(&path, "SELECT COUNT(*) FROM votes WHERE question_id = 1"),
+            0
+        );
+        assert!(writer.reserve_id() > 2);
+    }
+}

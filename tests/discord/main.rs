@@ -19,6 +19,7 @@ mod load;
 mod messages;
 mod reload;
 mod safety;
+mod storage;
 mod teach;
 
 use fake::{FakeDiscord, InteractionSpec, MessageSpec, TIMEOUT};
