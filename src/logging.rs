@@ -153,12 +153,9 @@ impl Access {
                     let _ = std::fs::remove_file(&probe);
                 })
                 .is_ok();
-        let file_writable = file.is_file().then(|| {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open(file)
-                .is_ok()
-        });
+        let file_writable = file
+            .is_file()
+            .then(|| std::fs::OpenOptions::new().write(true).open(file).is_ok());
         Self {
             folder_exists,
             folder_writable,

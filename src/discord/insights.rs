@@ -347,7 +347,9 @@ impl Insights {
                     days: insights.shared.retention_days,
                 };
                 if insights.shared.writer.submit(job).is_err() {
-                    tracing::warn!("could not queue the pruning of old questions; trying again tomorrow");
+                    tracing::warn!(
+                        "could not queue the pruning of old questions; trying again tomorrow"
+                    );
                 }
             }
         })

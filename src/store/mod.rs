@@ -116,7 +116,7 @@ pub enum VoteOutcome {
     NotAnAnswer,
 }
 
-/// An answered question, from [`Store::answered`].
+/// An answered question, from [`Store::votable`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnsweredQuestion {
     /// The normalised question.

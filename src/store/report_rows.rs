@@ -484,6 +484,51 @@ mod tests {
         assert_eq!(seen, [(3, 0.59), (2, 0.5)]);
     }
 
+    /// The report's queries on 1,000,000 rows in two guilds, timed: run it in release with
+    /// `cargo test --release --lib -- --ignored --nocapture million` (see RELIABILITY.md).
+    #[test]
+    #[ignore = "a measurement: builds a 1,000,000-row database"]
+    fn report_rows_on_a_million_questions() {
+        const ROWS: i64 = 1_000_000;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("million.db")).expect("open");
+        let started = std::time::Instant::now();
+        let transaction = store.conn.unchecked_transaction().expect("begin");
+        for n in 0..ROWS {
+            let (outcome, entry) = match n % 20 {
+                0..=11 => (Outcome::Answer, Some("cost")),
+                12..=15 => (Outcome::Suggest, None),
+                16..=18 => (Outcome::NoMatch, None),
+                _ => (Outcome::Emergency, Some("chest")),
+            };
+            let text = format!("question about topic {} number {}", n % 997, n % 13);
+            let mut record = question(NOW - DAY * 80 + n * 6, &text, outcome, entry);
+            record.guild_id = Some(if n % 2 == 0 { 42 } else { 43 });
+            let id = store.record(&record).expect("record");
+            if outcome == Outcome::Answer && n % 7 == 0 {
+                store.vote(id, n % 3 == 0, NOW).expect("vote");
+            }
+        }
+        transaction.commit().expect("commit");
+        println!("filled {ROWS} rows in {:?}", started.elapsed());
+        for guild_id in [Some(42), None] {
+            let query = ReportQuery {
+                guild_id,
+                ..ReportQuery::default()
+            };
+            let started = std::time::Instant::now();
+            let rows = store.report_rows(&query).expect("report rows");
+            let read = started.elapsed();
+            let analyzer = prolobot_core::Analyzer::default();
+            let report = crate::report::build(rows, &|text| analyzer.terms(text));
+            println!(
+                "guild {guild_id:?}: rows read in {read:?}, report built in {:?} ({} questions)",
+                started.elapsed(),
+                report.totals.total()
+            );
+        }
+    }
+
     #[test]
     fn empty_database_has_empty_report_rows() {
         let store = Store::open_in_memory().expect("open");

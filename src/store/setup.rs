@@ -21,7 +21,8 @@ pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 ///
 /// Migration 2 clears the channel id of direct-message rows (guild id `NULL`): a DM channel is
 /// one per user, so its id identifies a person. [`super::DM_CHANNEL_MARKER`] replaces it.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE questions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         at INTEGER NOT NULL,
@@ -40,9 +41,11 @@ const MIGRATIONS: &[&str] = &["
         helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
         at INTEGER NOT NULL
     ) STRICT;
-", "
+",
+    "
     UPDATE questions SET channel_id = 0 WHERE guild_id IS NULL;
-"];
+",
+];
 
 /// Configures `conn` and migrates its database to the current schema.
 pub(super) fn prepare(conn: &Connection) -> Result<(), StoreError> {

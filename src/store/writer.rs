@@ -272,13 +272,10 @@ impl Writer {
 }
 
 impl Drop for Writer {
-    /// Closes the queue and waits up to [`FLUSH_GRACE`] for what it holds to be written.
+    /// Closes the queue and waits up to three seconds for what it holds to be written.
     fn drop(&mut self) {
         drop(self.queue.take());
-        let untold = self
-            .overflow_log
-            .get_mut()
-            .map_or(0, |log| log.untold);
+        let untold = self.overflow_log.get_mut().map_or(0, |log| log.untold);
         if untold > 0 {
             tracing::warn!(
                 dropped = untold,
@@ -547,12 +544,8 @@ fn redirected(reserved: i64, pending: &[(i64, i64)], known: &VecDeque<(i64, i64)
 
 /// Whether `error` is another connection's lock (`SQLITE_BUSY` / `SQLITE_LOCKED`).
 fn is_locked(error: &StoreError) -> bool {
-    sqlite_code(error).is_some_and(|code| {
-        matches!(
-            code,
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked
-        )
-    })
+    sqlite_code(error)
+        .is_some_and(|code| matches!(code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
 /// Whether `error` is a primary-key conflict: the reserved id is taken.
@@ -695,7 +688,7 @@ mod tests {
         assert!(writer.flush(PATIENCE));
         assert_eq!(
             count(&path, "SELECT COUNT(*) FROM questions"),
-            queued as i64
+            super::super::sql_int(queued)
         );
     }
 

@@ -202,12 +202,12 @@ async fn moderator_commands_are_refused_to_non_moderators_and_run_for_moderators
     let report = fake
         .wait_for_request(|r| r.is("POST", &sent.webhook_path()), TIMEOUT)
         .await;
-    let text = report
+    let shown = report
         .json("/content")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    assert!(text.contains("FAQ insights"), "{text}");
-    assert!(text.chars().count() <= 2_000);
+    assert!(shown.contains("FAQ insights"), "{shown}");
+    assert!(shown.chars().count() <= 2_000);
     let test = json!([text_option("question", COST_QUESTION)]);
     let sent = fake
         .send_interaction(stats.slash_command("faqmod", sub("test", test)))

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::bot::{
     custom_id, is_reply_to, reply_in, reply_to, start_bot, Bot, COST_QUESTION, MOD_ROLE,
 };
-use crate::fake::{FakeDiscord, InteractionSpec, MessageSpec, TIMEOUT};
+use crate::fake::{FakeDiscord, InteractionSpec, MessageSpec, RecordedRequest, TIMEOUT};
 use crate::interactions::{callback, content, is_ephemeral, sub};
 
 /// Longer than the bot needs with the database locked (milliseconds), far shorter than the
@@ -54,7 +54,7 @@ async fn count_when(dir: &Path, sql: &str, expected: i64) -> Option<i64> {
 
 #[tokio::test]
 async fn a_database_locked_by_another_process_holds_back_no_reply_vote_or_stats() {
-    const QUESTIONS: usize = 20;
+    const QUESTIONS: i64 = 20;
     let fake = FakeDiscord::start().await;
     let bot = start_bot(&fake).await;
     let other = other_process(&bot);
@@ -70,12 +70,20 @@ async fn a_database_locked_by_another_process_holds_back_no_reply_vote_or_stats(
     let replies = fake
         .wait_for_requests(
             since,
-            |r| asked.iter().any(|&id| is_reply_to(r, FakeDiscord::CHANNEL_ID, id)),
-            QUESTIONS,
+            |r| {
+                asked
+                    .iter()
+                    .any(|&id| is_reply_to(r, FakeDiscord::CHANNEL_ID, id))
+            },
+            QUESTIONS as usize,
             REPLIES_WITHIN,
         )
         .await;
-    assert!(replies.iter().all(|r| r.succeeded()), "{}", fake.dump());
+    assert!(
+        replies.iter().all(RecordedRequest::succeeded),
+        "{}",
+        fake.dump()
+    );
 
     // A vote on one of them, while the lock is still held.
     let message = replies[0].response.clone().expect("the posted reply");
@@ -87,7 +95,11 @@ async fn a_database_locked_by_another_process_holds_back_no_reply_vote_or_stats(
     let thanked = fake
         .wait_for_request(|r| r.is("POST", &click.callback_path()), REPLIES_WITHIN)
         .await;
-    assert!(content(&thanked).contains("Thanks"), "{}", content(&thanked));
+    assert!(
+        content(&thanked).contains("Thanks"),
+        "{}",
+        content(&thanked)
+    );
 
     // `/faqmod stats` reads through its own connection: it answers while the lock is held.
     let moderator = InteractionSpec {
@@ -103,15 +115,23 @@ async fn a_database_locked_by_another_process_holds_back_no_reply_vote_or_stats(
     let report = fake
         .wait_for_request(|r| r.is("POST", &stats.webhook_path()), REPLIES_WITHIN)
         .await;
-    let text = report.json("/content").and_then(Value::as_str).unwrap_or_default();
+    let text = report
+        .json("/content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     assert!(text.contains("FAQ insights"), "{text}");
 
     let sql = "SELECT COUNT(*) FROM questions";
     assert_eq!(count(bot.dir.path(), sql), Some(0), "nothing written yet");
     other.execute_batch("COMMIT").expect("release the lock");
-    let written = count_when(bot.dir.path(), sql, QUESTIONS as i64).await;
-    assert_eq!(written, Some(QUESTIONS as i64));
-    let votes = count_when(bot.dir.path(), "SELECT COUNT(*) FROM votes WHERE helpful = 1", 1).await;
+    let written = count_when(bot.dir.path(), sql, QUESTIONS).await;
+    assert_eq!(written, Some(QUESTIONS));
+    let votes = count_when(
+        bot.dir.path(),
+        "SELECT COUNT(*) FROM votes WHERE helpful = 1",
+        1,
+    )
+    .await;
     assert_eq!(votes, Some(1));
 }
 
@@ -129,7 +149,11 @@ async fn a_question_whose_reply_failed_is_not_recorded_as_handled() {
     // The answered question's vote buttons carry its id: that row is there, alone.
     let message = reply.response.clone().expect("the posted reply");
     let vote = custom_id(&message, "faq:v:");
-    let id: i64 = vote.split(':').nth(3).and_then(|id| id.parse().ok()).expect("a row id");
+    let id: i64 = vote
+        .split(':')
+        .nth(3)
+        .and_then(|id| id.parse().ok())
+        .expect("a row id");
     let sql = format!("SELECT COUNT(*) FROM questions WHERE id = {id}");
     assert_eq!(count_when(bot.dir.path(), &sql, 1).await, Some(1));
     assert_eq!(
@@ -144,13 +168,18 @@ async fn a_direct_message_row_keeps_no_channel_id() {
     let fake = FakeDiscord::start().await;
     let bot = start_bot(&fake).await;
     let asked = fake.send_message(MessageSpec::dm(COST_QUESTION)).await;
-    assert!(reply_in(&fake, FakeDiscord::DM_CHANNEL_ID, asked).await.succeeded());
+    assert!(reply_in(&fake, FakeDiscord::DM_CHANNEL_ID, asked)
+        .await
+        .succeeded());
 
     let dir = bot.dir.path();
     let sql = "SELECT COUNT(*) FROM questions WHERE guild_id IS NULL";
     assert_eq!(count_when(dir, sql, 1).await, Some(1));
     assert_eq!(
-        count(dir, "SELECT channel_id FROM questions WHERE guild_id IS NULL"),
+        count(
+            dir,
+            "SELECT channel_id FROM questions WHERE guild_id IS NULL"
+        ),
         Some(0),
         "a DM row stores the marker, not the DM channel"
     );
