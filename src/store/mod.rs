@@ -172,9 +172,7 @@ impl Store {
     /// so it opens and reads while another connection or process holds the write lock. The
     /// database must exist and be migrated (the bot's writer did that at start-up).
     pub fn open_reader(path: &Path) -> Result<Self, StoreError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
             path: path.to_owned(),
             source,

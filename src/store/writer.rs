@@ -38,8 +38,8 @@ pub const QUEUE_CAPACITY: usize = 1_024;
 const MAX_BATCH: usize = 256;
 /// How long dropping the writer waits for the queued jobs to be written.
 const FLUSH_GRACE: Duration = Duration::from_secs(3);
-/// At most one WARN about a full queue this often.
-const OVERFLOW_WARN_EVERY: Duration = Duration::from_mins(1);
+/// At most one log line about a full queue, or about failed writes, this often.
+const REPEAT_LOG_EVERY: Duration = Duration::from_mins(1);
 /// How often an idle writer checks that its file is still there.
 const IDLE_CHECK_EVERY: Duration = Duration::from_mins(1);
 /// Reserved ids remembered after a conflict moved their row to a fresh id.
@@ -127,17 +127,33 @@ pub struct Writer {
     /// Jobs queued and not yet written.
     waiting: Arc<AtomicUsize>,
     dropped: AtomicU64,
-    overflow_log: Mutex<OverflowLog>,
+    overflow_log: Mutex<RepeatLog>,
     /// Disconnected once the thread has ended.
     finished: Mutex<Receiver<()>>,
     path: Option<PathBuf>,
 }
 
-/// When the last overflow WARN was written, and how many drops it has not told of yet.
+/// A repeated problem logged at most once per [`REPEAT_LOG_EVERY`]: when it was last told, and
+/// how many occurrences were not told yet.
 #[derive(Default)]
-struct OverflowLog {
+struct RepeatLog {
     last: Option<Instant>,
     untold: u64,
+}
+
+impl RepeatLog {
+    /// Counts `n` more; returns how many to tell now, if it is time to tell.
+    fn note(&mut self, n: u64) -> Option<u64> {
+        self.untold += n;
+        if self
+            .last
+            .is_some_and(|last| last.elapsed() < REPEAT_LOG_EVERY)
+        {
+            return None;
+        }
+        self.last = Some(Instant::now());
+        Some(std::mem::take(&mut self.untold))
+    }
 }
 
 impl std::fmt::Debug for Writer {
@@ -167,6 +183,8 @@ impl Writer {
             redirects: VecDeque::new(),
             file_trouble_told: false,
             locked_since: None,
+            lost: 0,
+            failures: RepeatLog::default(),
         };
         std::thread::Builder::new()
             .name("prolobot-db-writer".to_owned())
@@ -180,7 +198,7 @@ impl Writer {
             next_id,
             waiting,
             dropped: AtomicU64::new(0),
-            overflow_log: Mutex::new(OverflowLog::default()),
+            overflow_log: Mutex::new(RepeatLog::default()),
             finished: Mutex::new(finished),
             path,
         })
@@ -254,19 +272,13 @@ impl Writer {
             .overflow_log
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        log.untold += 1;
-        if log
-            .last
-            .is_none_or(|last| last.elapsed() >= OVERFLOW_WARN_EVERY)
-        {
+        if let Some(dropped) = log.note(1) {
             tracing::warn!(
-                dropped = log.untold,
+                dropped,
                 dropped_since_start = total,
                 capacity = QUEUE_CAPACITY,
                 "the insights database's write queue is full, so questions and votes are not recorded (replies still go out); is the database locked by another process, or the disk stalled?"
             );
-            log.untold = 0;
-            log.last = Some(Instant::now());
         }
     }
 }
@@ -326,6 +338,9 @@ struct Worker {
     file_trouble_told: bool,
     /// Since when another connection has held the write lock, while it does.
     locked_since: Option<Instant>,
+    /// Rows lost to failed writes, since start and not yet logged.
+    lost: u64,
+    failures: RepeatLog,
 }
 
 impl Worker {
@@ -337,7 +352,16 @@ impl Worker {
                     self.follow_the_file();
                     continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => {
+                    if self.failures.untold > 0 {
+                        tracing::error!(
+                            lost = self.failures.untold,
+                            lost_since_start = self.lost,
+                            "rows lost to failed writes to the insights database since the last error"
+                        );
+                    }
+                    return;
+                }
             };
             let mut batch = Vec::new();
             let mut flushes = Vec::new();
@@ -369,10 +393,7 @@ impl Worker {
     fn write(&mut self, batch: &[WriterJob]) {
         loop {
             let Some(store) = &self.store else {
-                tracing::error!(
-                    lost = batch.len(),
-                    "the insights database cannot be written (see the error above); these rows are lost"
-                );
+                self.lose(batch.len(), "the database file could not be created again");
                 return;
             };
             match Self::try_write(&self.next_id, &self.redirects, store, batch) {
@@ -398,14 +419,25 @@ impl Worker {
                     self.follow_the_file();
                 }
                 Err(error) => {
-                    tracing::error!(
-                        error = %super::error::with_causes(&error),
-                        lost = batch.len(),
-                        "could not write to the insights database; these rows are lost"
-                    );
+                    self.lose(batch.len(), &super::error::with_causes(&error));
                     return;
                 }
             }
+        }
+    }
+
+    /// Counts `rows` lost to a failed write; logs an ERROR at most once a minute (a full disk
+    /// or a file-size limit fails every write), with the rows lost since the last one.
+    fn lose(&mut self, rows: usize, why: &str) {
+        let rows = rows as u64;
+        self.lost += rows;
+        if let Some(lost) = self.failures.note(rows) {
+            tracing::error!(
+                error = why,
+                lost,
+                lost_since_start = self.lost,
+                "could not write to the insights database; these rows are lost (told once a minute at most)"
+            );
         }
     }
 

@@ -1,7 +1,8 @@
 //! The insights database as the bot uses it: another process holding its write lock holds back
 //! no reply, vote or `/faqmod stats`, and the rows land once it lets go; a question is recorded
 //! only once its reply went out; a DM's row keeps no channel id; a database deleted while the
-//! bot runs is created again and later questions are kept.
+//! bot runs is created again and later questions are kept; a file-size limit does not kill the
+//! built binary.
 
 use std::path::Path;
 use std::time::Duration;
@@ -10,7 +11,8 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 
 use crate::bot::{
-    custom_id, is_reply_to, reply_in, reply_to, start_bot, Bot, COST_QUESTION, MOD_ROLE,
+    custom_id, is_reply_to, reply_in, reply_to, start_bot, BinaryBot, Bot, Options, COST_QUESTION,
+    MOD_ROLE,
 };
 use crate::fake::{FakeDiscord, InteractionSpec, MessageSpec, RecordedRequest, TIMEOUT};
 use crate::interactions::{callback, content, is_ephemeral, sub};
@@ -213,4 +215,59 @@ async fn a_database_deleted_while_running_is_created_again_and_later_rows_are_ke
         Some(1),
         "ids go on from the deleted file's, so old vote buttons never hit new rows"
     );
+}
+
+/// `ulimit -f` set on the running binary (with `prlimit`) below what its database needs: the
+/// writes past it fail and are logged, the process keeps answering and stops cleanly. Without a
+/// handler, `SIGXFSZ` kills it at the first such write.
+#[tokio::test]
+async fn a_file_size_limit_fails_writes_but_does_not_kill_the_binary() {
+    const QUESTIONS: usize = 40;
+    /// Above the log files' size for this test, below the WAL's after a few commits.
+    const LIMIT_BYTES: u64 = 96 * 1024;
+    if std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: prlimit (util-linux) is not installed");
+        return;
+    }
+    let fake = FakeDiscord::start().await;
+    let bot = BinaryBot::start(&fake, "x", Options::default(), &[]).await;
+    let limited = std::process::Command::new("prlimit")
+        .arg(format!("--pid={}", bot.pid()))
+        .arg(format!("--fsize={LIMIT_BYTES}:{LIMIT_BYTES}"))
+        .status()
+        .expect("run prlimit");
+    assert!(limited.success());
+
+    for _ in 0..QUESTIONS {
+        let asked = fake.send_message(MessageSpec::guild(COST_QUESTION)).await;
+        assert!(reply_to(&fake, asked).await.succeeded(), "{}", bot.stderr());
+    }
+    let dir = bot.dir.path().to_owned();
+    let exited = bot.terminate().await;
+    assert!(
+        exited.status.success(),
+        "{:?}\n{}",
+        exited.status,
+        exited.stderr
+    );
+    assert!(
+        exited.stderr.contains("file-size limit"),
+        "the limit is named in the log:\n{}",
+        exited.stderr
+    );
+    let failures = exited
+        .stderr
+        .matches("could not write to the insights database")
+        .count();
+    assert!(
+        (1..=2).contains(&failures),
+        "failed writes are logged once a minute at most, then counted at exit: {failures}\n{}",
+        exited.stderr
+    );
+    let wal = std::fs::metadata(dir.join("prolobot.db-wal")).map_or(0, |meta| meta.len());
+    assert!(wal <= LIMIT_BYTES, "the WAL grew past the limit: {wal}");
 }
