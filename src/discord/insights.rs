@@ -23,7 +23,9 @@ use prolobot_core::{Analyzer, Decision, Knowledge, Outcome};
 /// How often old questions are pruned after the first time at start-up.
 const PRUNE_EVERY: Duration = Duration::from_hours(24);
 
-/// Questions recently reserved or queued, remembered for their votes.
+/// Questions recently reserved or queued, remembered for their votes: more than the writer's
+/// queue and batch hold, so a vote never misses a row still waiting to be written. Each keeps
+/// an answer's normalised question (for "Not helpful"), a few dozen bytes as a rule.
 const RECENT_ROWS: usize = 4_096;
 
 /// A question the bot handled, owned so it can wait for its reply and then the writer.

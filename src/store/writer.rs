@@ -29,8 +29,9 @@ use rusqlite::{ErrorCode, TransactionBehavior};
 
 use super::{Outcome, QuestionRecord, Store, StoreError};
 
-/// Most jobs waiting for the writer. Each is one question (a few hundred bytes) or one vote,
-/// so a full queue holds well under a megabyte. At the bot's busiest (a burst of thousands of
+/// Most jobs waiting for the writer. Each is one question (its normalised text, at most the
+/// 4,000 characters of a Discord message, usually a few dozen) or one vote, so a full queue
+/// holds a few megabytes at worst. At the bot's busiest (a burst of thousands of
 /// questions) the writer keeps up with batches; the queue fills only when the database stops
 /// taking writes (another process holds its lock, or the disk stalls) for a while.
 pub const QUEUE_CAPACITY: usize = 1_024;
