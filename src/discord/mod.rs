@@ -11,7 +11,7 @@
 //! - `reload`: the live FAQ ([`KnowledgeBase`]), the watch on its file and the reload report.
 //! - `error`: the adapter's [`Error`] and how framework errors are answered.
 //! - Helpers: `access` (who is a moderator), `alerts` (safety alerts), `insights` (the store
-//!   off the runtime), `layout` (code blocks), `limits` (flood control), `outgoing` (replies as
+//!   through its writer's queue and read connections), `layout` (code blocks), `limits` (flood control), `outgoing` (replies as
 //!   Discord messages, never pinging), `threads` (threads of support channels).
 //!
 //! [`build_client`] takes its `Http` from outside, so tests point it at a loopback fake Discord;
