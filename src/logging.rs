@@ -156,18 +156,72 @@ impl Hints {
         let folder = file
             .parent()
             .map_or_else(|| file.clone(), Path::to_path_buf);
-        if folder.is_dir() {
-            format!(
-                "prolobot must be able to write the database file {} and create files in its folder {} (SQLite keeps a journal beside the file). Make both writable for the user prolobot runs as, or set PROLOBOT_DB to a file in a writable folder.",
-                file.display(),
-                folder.display()
-            )
-        } else {
-            format!(
-                "the database's folder {} does not exist. Create it, or set PROLOBOT_DB to a file in a folder that exists (the file itself is created).",
-                folder.display()
-            )
+        let access = Access::probe(&file, &folder);
+        database_hint(&file, &folder, access)
+    }
+}
+
+/// What the user prolobot runs as may do with the database's folder and file, found by trying
+/// (permissions alone do not say: ACLs, read-only mounts, root).
+#[derive(Debug, Clone, Copy)]
+struct Access {
+    folder_exists: bool,
+    /// A new file can be created in the folder (`SQLite` creates its WAL and shared-memory files
+    /// there).
+    folder_writable: bool,
+    /// The file opens for writing; `None` when there is no file yet.
+    file_writable: Option<bool>,
+}
+
+impl Access {
+    fn probe(file: &Path, folder: &Path) -> Self {
+        let folder_exists = folder.is_dir();
+        let probe = folder.join(format!(".prolobot-write-check-{}", std::process::id()));
+        let folder_writable = folder_exists
+            && std::fs::File::create_new(&probe)
+                .map(|_| {
+                    let _ = std::fs::remove_file(&probe);
+                })
+                .is_ok();
+        let file_writable = file
+            .is_file()
+            .then(|| std::fs::OpenOptions::new().write(true).open(file).is_ok());
+        Self {
+            folder_exists,
+            folder_writable,
+            file_writable,
         }
+    }
+}
+
+/// The hint for a database that cannot be opened or written: which of the folder and the file
+/// is the trouble, and what to do.
+fn database_hint(file: &Path, folder: &Path, access: Access) -> String {
+    let name = file
+        .file_name()
+        .map_or_else(|| "prolobot.db".into(), |name| name.to_string_lossy());
+    if !access.folder_exists {
+        format!(
+            "the database's folder {} does not exist. Create it, or set PROLOBOT_DB to a file in a folder that exists (the file itself is created).",
+            folder.display()
+        )
+    } else if !access.folder_writable {
+        format!(
+            "the database's folder {} is read-only for the user prolobot runs as. SQLite must create files beside the database ({name}-wal and {name}-shm), so the folder itself must be writable, not only the file {}. Make the folder writable for that user (e.g. chown it to them), or set PROLOBOT_DB to a file in a writable folder.",
+            folder.display(),
+            file.display()
+        )
+    } else if access.file_writable == Some(false) {
+        format!(
+            "the database file {} is read-only for the user prolobot runs as. Make it writable for that user (e.g. chown it to them), or set PROLOBOT_DB to another file.",
+            file.display()
+        )
+    } else {
+        format!(
+            "prolobot must be able to write the database file {} and create files in its folder {} (SQLite keeps a journal beside the file). Make both writable for the user prolobot runs as, or set PROLOBOT_DB to a file in a writable folder.",
+            file.display(),
+            folder.display()
+        )
     }
 }
 
@@ -260,6 +314,30 @@ mod tests {
             )),
             "{hint}"
         );
+    }
+
+    #[test]
+    fn a_read_only_folder_or_file_is_named_as_the_trouble() {
+        let file = Path::new("/srv/prolobot/prolobot.db");
+        let folder = Path::new("/srv/prolobot");
+        let access = |folder_writable, file_writable| Access {
+            folder_exists: true,
+            folder_writable,
+            file_writable,
+        };
+        let hint = database_hint(file, folder, access(false, Some(true)));
+        assert!(
+            hint.starts_with("the database's folder /srv/prolobot is read-only")
+                && hint.contains("prolobot.db-wal and prolobot.db-shm"),
+            "{hint}"
+        );
+        let hint = database_hint(file, folder, access(true, Some(false)));
+        assert!(
+            hint.starts_with("the database file /srv/prolobot/prolobot.db is read-only"),
+            "{hint}"
+        );
+        let hint = database_hint(file, folder, access(true, None));
+        assert!(hint.starts_with("prolobot must be able to write"), "{hint}");
     }
 
     #[test]

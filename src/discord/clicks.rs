@@ -11,8 +11,8 @@ use serenity::all::{
 
 use super::access::member_is_moderator;
 use super::buttons::{self, Button, Placement};
+use super::insights::Vote;
 use super::{outgoing, retry, Data, Error};
-use crate::store::VoteOutcome;
 use prolobot_core::{Composer, Entry, Knowledge, Reply};
 
 /// Most entries offered after "Not helpful".
@@ -155,9 +155,8 @@ async fn vote(
     asker: u64,
 ) -> Result<CreateInteractionResponse, Error> {
     let reply = match data.insights.vote(question, helpful).await? {
-        VoteOutcome::Recorded if helpful => composer.notice("Thanks for the feedback!"),
-        VoteOutcome::Recorded => {
-            let answered = data.insights.answered(question).await?;
+        Vote::Taken(_) if helpful => composer.notice("Thanks for the feedback!"),
+        Vote::Taken(answered) => {
             let alternatives = answered
                 .map(|a| alternatives(knowledge, &a.question, &a.entry_id))
                 .unwrap_or_default();
@@ -167,10 +166,11 @@ async fn vote(
                 composer.suggestions(&alternatives)
             }
         }
-        VoteOutcome::AlreadyVoted => composer.notice("You already rated this answer. Thank you!"),
-        VoteOutcome::UnknownQuestion | VoteOutcome::NotAnAnswer => {
-            composer.error("this answer can no longer be rated.")
-        }
+        Vote::NotSaved => composer.error(
+            "your rating could not be saved just now (the bot is very busy). Please try again in a minute.",
+        ),
+        Vote::AlreadyVoted => composer.notice("You already rated this answer. Thank you!"),
+        Vote::NotRatable => composer.error("this answer can no longer be rated."),
     };
     let placement = Placement {
         asker,

@@ -192,7 +192,7 @@ pub async fn build_client(
     let shards = config.shards;
     let lifecycle = Arc::new(Lifecycle::default());
     let knowledge = Arc::new(knowledge);
-    let insights = Insights::new(store, config.record, config.retention_days);
+    let insights = Insights::new(store, config.record, config.retention_days)?;
     let gateway_intents = intents(config.message_content);
     let framework = poise::Framework::builder()
         .options(framework_options())

@@ -12,7 +12,7 @@ use serenity::all::{AutocompleteChoice, CreateAutocompleteResponse, GuildId};
 use super::access::member_is_moderator;
 use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
-use super::insights::Handled;
+use super::insights::{Handled, Pending};
 use super::layout::code_block;
 use super::teach::teach;
 use super::{outgoing, reload, retry, Data, Error};
@@ -69,8 +69,13 @@ async fn ask(
         guild,
         ctx.channel_id().get(),
     );
-    let row = data.insights.record(handled).await;
+    // Recorded once the answer went out (see `messages`).
+    let pending = data.insights.reserve(handled);
+    let row = pending.as_ref().map(Pending::id);
     send(ctx, response.reply(), row, public.unwrap_or(false)).await?;
+    if let Some(pending) = pending {
+        pending.sent();
+    }
     let channel = ctx.channel_id().get();
     if let Some(alert) = Alert::for_decision(&knowledge, decision, guild, channel, None) {
         alerts::raise(ctx.http(), data, &knowledge, &alert).await;
@@ -146,6 +151,8 @@ async fn test(
 /// What people ask in this server, what goes unanswered, and how the answers are rated.
 #[poise::command(slash_command)]
 async fn stats(ctx: Context<'_>) -> Result<(), Error> {
+    // Reading a large database takes a while: acknowledge within Discord's 3 seconds first.
+    retry::on_rate_limit("defer", || ctx.defer_ephemeral()).await?;
     let data = ctx.data();
     let knowledge = data.knowledge.current();
     let composer = knowledge.composer();
@@ -166,8 +173,8 @@ async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let room = STATS_CHARS.min(body_room(&knowledge.faq().texts().disclaimer));
     let text = code_block(&report.render_text(room - super::layout::CODE_FENCES), room);
     let menu = super::teach::group_menu(&report.unanswered);
-    ctx.send(outgoing::command(&composer.notice(&text), menu, true))
-        .await?;
+    let response = outgoing::command(&composer.notice(&text), menu, true);
+    retry::on_rate_limit("stats", || ctx.send(response.clone())).await?;
     Ok(())
 }
 

@@ -1,20 +1,34 @@
-//! The insight store as the adapter uses it: one `SQLite` connection behind a mutex, every call
-//! run off the async runtime, and the retention pruning at start-up and daily.
+//! The insight store as the adapter uses it, so that no reply ever waits for `SQLite`:
+//! questions, votes and pruning go to the store's one [`Writer`] through its bounded queue
+//! (never blocking); a question with a reply is reserved an id before the reply is posted (its
+//! vote buttons carry it) and queued only once the reply went out; votes are answered from
+//! what was just queued or from a read connection; reports are read and built on a blocking
+//! thread with a connection of their own. It also keeps a file-size limit (`SIGXFSZ`) from
+//! killing the process.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::task::JoinHandle;
 
 use super::Error;
 use crate::report::{self, Report};
-use crate::store::{AnsweredQuestion, QuestionRecord, ReportQuery, Store, StoreError, VoteOutcome};
+use crate::store::{
+    AnsweredQuestion, QuestionRow, ReportQuery, Store, StoreError, Votable, Writer, WriterJob,
+};
 use prolobot_core::{Analyzer, Decision, Knowledge, Outcome};
 
 /// How often old questions are pruned after the first time at start-up.
 const PRUNE_EVERY: Duration = Duration::from_hours(24);
 
-/// A question the bot handled, owned so it can move to a blocking thread.
+/// Questions recently reserved or queued, remembered for their votes: more than the writer's
+/// queue and batch hold, so a vote never misses a row still waiting to be written. Each keeps
+/// an answer's normalised question (for "Not helpful"), a few dozen bytes as a rule.
+const RECENT_ROWS: usize = 4_096;
+
+/// A question the bot handled, owned so it can wait for its reply and then the writer.
 #[derive(Debug, Clone)]
 pub(crate) struct Handled {
     /// Guild id; `None` in DMs.
@@ -72,103 +86,335 @@ impl Handled {
 /// The store, shared by every handler.
 #[derive(Clone)]
 pub(crate) struct Insights {
-    store: Arc<Mutex<Store>>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    writer: Writer,
+    recent: Mutex<Recent>,
     record: bool,
     retention_days: u32,
+    /// Questions whose reply could not be posted, so were not recorded.
+    not_sent: AtomicU64,
+}
+
+/// Questions reserved or queued lately, by id: what a vote on them needs to know before (or
+/// without) reading the database. Bounded: the oldest are forgotten first.
+#[derive(Default)]
+struct Recent {
+    rows: HashMap<i64, RecentRow>,
+    order: VecDeque<i64>,
+}
+
+struct RecentRow {
+    /// Whether it was answered (only answers can be rated).
+    is_answer: bool,
+    /// The question and the entry it was answered with, when both are known.
+    answered: Option<AnsweredQuestion>,
+    /// Handed to the writer (else still waiting for its reply to be posted).
+    queued: bool,
+    /// The vote cast on it, if any.
+    vote: Option<bool>,
+}
+
+impl Recent {
+    fn insert(&mut self, id: i64, row: RecentRow) {
+        if self.rows.insert(id, row).is_none() {
+            self.order.push_back(id);
+        }
+        while self.order.len() > RECENT_ROWS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.rows.remove(&oldest);
+            }
+        }
+    }
+}
+
+/// A question whose reply is being posted, with its reserved row id (for the vote buttons). It
+/// is queued for the store by [`Pending::sent`]; dropped without it (the post failed), it is
+/// not recorded, and counted in the log.
+pub(crate) struct Pending {
+    insights: Insights,
+    id: i64,
+    row: Option<QuestionRow>,
+}
+
+impl Pending {
+    /// The row id the question will have.
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// The reply went out: the question is queued as handled.
+    pub(crate) fn sent(mut self) {
+        if let Some(row) = self.row.take() {
+            self.insights.queue_sent(self.id, row);
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.row.is_some() {
+            self.insights.not_sent(self.id);
+        }
+    }
+}
+
+/// What became of a vote, as the clicker is told. Votes are written through the queue, after
+/// the clicker is answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Vote {
+    /// Taken; for "Not helpful", the question and the entry it was answered with, when known.
+    Taken(Option<AnsweredQuestion>),
+    /// The store's queue was full: the vote could not be kept.
+    NotSaved,
+    /// This answer already has a vote.
+    AlreadyVoted,
+    /// Unknown, pruned, or not an answer.
+    NotRatable,
 }
 
 impl Insights {
-    /// Wraps `store`; `record` false keeps reports and votes working but records nothing new.
-    pub(crate) fn new(store: Store, record: bool, retention_days: u32) -> Self {
-        Self {
-            store: Arc::new(Mutex::new(store)),
-            record,
-            retention_days,
-        }
+    /// Starts the store's writer on `store`; `record` false keeps reports and votes working but
+    /// records no new questions. Call it inside the runtime (it listens for `SIGXFSZ`).
+    pub(crate) fn new(store: Store, record: bool, retention_days: u32) -> Result<Self, Error> {
+        survive_file_size_limit();
+        Ok(Self {
+            shared: Arc::new(Shared {
+                writer: Writer::start(store)?,
+                recent: Mutex::new(Recent::default()),
+                record,
+                retention_days,
+                not_sent: AtomicU64::new(0),
+            }),
+        })
     }
 
-    /// Records `handled` and returns its row id (for vote buttons); `None` when recording is off
-    /// or failed (the failure is logged: a reply matters more than its statistics).
-    pub(crate) async fn record(&self, handled: Handled) -> Option<i64> {
-        if !self.record {
+    /// Records `handled` now: for a question the bot deliberately does not answer (a no match
+    /// in a support channel, a repeat), which still counts as handled.
+    pub(crate) fn record(&self, handled: Handled) {
+        if !self.shared.record {
+            return;
+        }
+        let id = self.shared.writer.reserve_id();
+        let row = handled.into_row(unix_now());
+        let _ = self.shared.writer.submit(WriterJob::Question {
+            id,
+            row,
+            vote: None,
+        });
+    }
+
+    /// Reserves a row id for `handled`, whose reply is about to be posted; `None` when
+    /// recording is off. The question is recorded only if [`Pending::sent`] is called.
+    pub(crate) fn reserve(&self, handled: Handled) -> Option<Pending> {
+        if !self.shared.record {
             return None;
         }
-        let result = self
-            .call(move |store| {
-                store.record(&QuestionRecord {
-                    at: unix_now(),
-                    guild_id: handled.guild_id,
-                    channel_id: handled.channel_id,
-                    question: &handled.question,
-                    outcome: handled.outcome,
-                    entry_id: handled.entry_id.as_deref(),
-                    confidence: handled.confidence,
-                })
+        let id = self.shared.writer.reserve_id();
+        let is_answer = handled.outcome == Outcome::Answer;
+        let answered = handled
+            .entry_id
+            .clone()
+            .filter(|_| is_answer)
+            .map(|entry_id| AnsweredQuestion {
+                question: handled.question.clone(),
+                entry_id,
+            });
+        self.recent().insert(
+            id,
+            RecentRow {
+                is_answer,
+                answered,
+                queued: false,
+                vote: None,
+            },
+        );
+        Some(Pending {
+            insights: self.clone(),
+            id,
+            row: Some(handled.into_row(unix_now())),
+        })
+    }
+
+    fn queue_sent(&self, id: i64, row: QuestionRow) {
+        // Queued under the lock, so a vote that finds the row queued is queued after it.
+        let mut recent = self.recent();
+        let vote = recent
+            .rows
+            .get_mut(&id)
+            .and_then(|known| {
+                known.queued = true;
+                known.vote
             })
-            .await;
-        result
-            .inspect_err(
-                |error| tracing::warn!(error = %super::chain(error), "could not record a question"),
-            )
-            .ok()
+            .map(|helpful| (helpful, unix_now()));
+        let job = WriterJob::Question { id, row, vote };
+        if self.shared.writer.submit(job).is_err() {
+            recent.rows.remove(&id);
+        }
     }
 
-    /// Stores a vote.
-    pub(crate) async fn vote(&self, question: i64, helpful: bool) -> Result<VoteOutcome, Error> {
-        self.call(move |store| store.vote(question, helpful, unix_now()))
-            .await
+    fn not_sent(&self, id: i64) {
+        self.recent().rows.remove(&id);
+        let not_sent = self.shared.not_sent.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::info!(
+            not_sent_since_start = not_sent,
+            "a reply could not be posted, so its question is not recorded as handled"
+        );
     }
 
-    /// The question and entry of an answered row.
-    pub(crate) async fn answered(&self, question: i64) -> Result<Option<AnsweredQuestion>, Error> {
-        self.call(move |store| store.answered(question)).await
-    }
-
-    /// The report for `query`: its rows are read with the store locked, then grouped by their
-    /// terms as the matcher reads them on a blocking thread, with the store free for other
-    /// handlers.
-    pub(crate) async fn report(&self, query: ReportQuery) -> Result<Report, Error> {
-        let rows = self.call(move |store| store.report_rows(&query)).await?;
-        let build = move || {
-            let analyzer = Analyzer::default();
-            report::build(rows, &|text| analyzer.terms(text))
+    /// Takes a vote, without waiting for the writer (or for a lock another process holds): a
+    /// question queued lately is known from memory, an older one is read through a read
+    /// connection. Only the first vote per answer counts.
+    pub(crate) async fn vote(&self, question: i64, helpful: bool) -> Result<Vote, Error> {
+        if let Some(vote) = self.vote_on_recent(question, helpful) {
+            return Ok(vote);
+        }
+        let path = self.reader_path()?;
+        let votable =
+            tokio::task::spawn_blocking(move || Store::open_reader(&path)?.votable(question))
+                .await??;
+        let answered = match votable {
+            Votable::Open(answered) => answered,
+            Votable::AlreadyVoted => return Ok(Vote::AlreadyVoted),
+            Votable::UnknownQuestion | Votable::NotAnAnswer => return Ok(Vote::NotRatable),
         };
-        Ok(tokio::task::spawn_blocking(build).await?)
+        let job = WriterJob::Vote {
+            question_id: question,
+            helpful,
+            at: unix_now(),
+        };
+        if self.shared.writer.submit(job).is_err() {
+            return Ok(Vote::NotSaved);
+        }
+        self.recent().insert(
+            question,
+            RecentRow {
+                is_answer: true,
+                answered: answered.clone(),
+                queued: true,
+                vote: Some(helpful),
+            },
+        );
+        Ok(Vote::Taken(answered))
     }
 
-    /// Prunes now and then daily, until the returned task is aborted.
+    /// The vote on a question still remembered, or `None` when it is not.
+    fn vote_on_recent(&self, question: i64, helpful: bool) -> Option<Vote> {
+        let mut recent = self.recent();
+        let known = recent.rows.get_mut(&question)?;
+        if !known.is_answer {
+            return Some(Vote::NotRatable);
+        }
+        if known.vote.is_some() {
+            return Some(Vote::AlreadyVoted);
+        }
+        if known.queued {
+            let job = WriterJob::Vote {
+                question_id: question,
+                helpful,
+                at: unix_now(),
+            };
+            if self.shared.writer.submit(job).is_err() {
+                return Some(Vote::NotSaved);
+            }
+        }
+        // Not queued yet: the vote goes with the question when its reply is sent.
+        known.vote = Some(helpful);
+        Some(Vote::Taken(known.answered.clone()))
+    }
+
+    /// The report for `query`, read through a connection of its own and built on a blocking
+    /// thread: it waits for no writer and holds nothing a reply needs.
+    pub(crate) async fn report(&self, query: ReportQuery) -> Result<Report, Error> {
+        let path = self.reader_path()?;
+        let build = move || -> Result<Report, StoreError> {
+            let rows = Store::open_reader(&path)?.report_rows(&query)?;
+            let analyzer = Analyzer::default();
+            Ok(report::build(rows, &|text| analyzer.terms(text)))
+        };
+        Ok(tokio::task::spawn_blocking(build).await??)
+    }
+
+    /// Prunes now and then daily (through the writer), until the returned task is aborted.
     pub(crate) fn spawn_pruning(&self) -> JoinHandle<()> {
         let insights = self.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(PRUNE_EVERY);
             loop {
                 every.tick().await;
-                let days = insights.retention_days;
-                match insights
-                    .call(move |store| store.prune(unix_now(), days))
-                    .await
-                {
-                    Ok(pruned) => tracing::info!(pruned, days, "pruned old questions"),
-                    Err(error) => {
-                        tracing::warn!(error = %super::chain(&error), "could not prune old questions");
-                    }
+                let job = WriterJob::Prune {
+                    now: unix_now(),
+                    days: insights.shared.retention_days,
+                };
+                if insights.shared.writer.submit(job).is_err() {
+                    tracing::warn!(
+                        "could not queue the pruning of old questions; trying again tomorrow"
+                    );
                 }
             }
         })
     }
 
-    /// Runs `work` on a blocking thread with the store locked.
-    async fn call<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, Error> {
-        let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || {
-            let store = store.lock().unwrap_or_else(PoisonError::into_inner);
-            work(&store)
-        })
-        .await?
-        .map_err(Error::from)
+    fn reader_path(&self) -> Result<std::path::PathBuf, Error> {
+        Ok(self
+            .shared
+            .writer
+            .path()
+            .ok_or(StoreError::NoFile)?
+            .to_owned())
+    }
+
+    fn recent(&self) -> std::sync::MutexGuard<'_, Recent> {
+        self.shared
+            .recent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Handled {
+    fn into_row(self, at: i64) -> QuestionRow {
+        QuestionRow {
+            at,
+            guild_id: self.guild_id,
+            channel_id: self.channel_id,
+            question: self.question,
+            outcome: self.outcome,
+            entry_id: self.entry_id,
+            confidence: self.confidence,
+        }
+    }
+}
+
+/// Keeps a file-size limit (`ulimit -f`, `RLIMIT_FSIZE`) from killing the process: with a
+/// handler registered for `SIGXFSZ`, a write past the limit fails with `EFBIG` instead, which
+/// the writer logs as a failed write, and this logs the signal (once a minute at most). Tokio
+/// keeps its handler for the life of the process, so registering once is enough.
+fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        static REGISTERED: Once = Once::new();
+        REGISTERED.call_once(|| {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+                Ok(mut limit) => {
+                    tokio::spawn(async move {
+                        let mut last_told: Option<tokio::time::Instant> = None;
+                        while limit.recv().await.is_some() {
+                            if last_told.is_none_or(|at| at.elapsed() >= Duration::from_mins(1)) {
+                                tracing::warn!("a write went past the file-size limit (ulimit -f): the insights database cannot grow; raise the limit for prolobot");
+                                last_told = Some(tokio::time::Instant::now());
+                            }
+                        }
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot catch SIGXFSZ: a file-size limit would end the process");
+                }
+            }
+        });
     }
 }
 

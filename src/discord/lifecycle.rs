@@ -12,9 +12,9 @@ use tokio::time::Instant;
 use super::Error;
 
 /// How long a shutdown waits for the handlers in flight once the gateway is closed. With
-/// [`CATCH_UP`] before it, a shutdown takes at most 8 s: Docker sends SIGKILL 10 s after
-/// SIGTERM by default, and this leaves room to close the store.
-pub(crate) const GRACE: Duration = Duration::from_secs(6);
+/// [`CATCH_UP`] before it and the store's last writes after it (at most 2 s), a shutdown takes
+/// at most 9 s: Docker sends SIGKILL 10 s after SIGTERM by default.
+pub(crate) const GRACE: Duration = Duration::from_secs(5);
 /// At most how long a shutdown keeps reading events Discord has already sent (until they stop
 /// coming for [`CAUGHT_UP`]) before it closes the gateway: a question delivered just before
 /// SIGTERM is answered, not dropped unread.

@@ -9,7 +9,7 @@ use serenity::all::{Context as SerenityContext, GuildId, Message, MessageType, U
 
 use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
-use super::insights::Handled;
+use super::insights::{Handled, Pending};
 use super::limits::{Ask, Limits, Verdict};
 use super::threads::Known;
 use super::{outgoing, retry, Data, Error};
@@ -207,8 +207,13 @@ pub(super) async fn on_message(
             Instant::now(),
         )
     };
-    let question = match handled.filter(|_| plan.records()) {
-        Some(handled) => data.insights.record(handled).await,
+    // A question the bot replies to is recorded once its reply went out; a silence at once.
+    let pending = match handled.filter(|_| plan.records()) {
+        Some(handled) if plan == Plan::Reply => data.insights.reserve(handled),
+        Some(handled) => {
+            data.insights.record(handled);
+            None
+        }
         None => None,
     };
     if let Plan::Silent { why, .. } = plan {
@@ -217,7 +222,7 @@ pub(super) async fn on_message(
     }
     let placement = Placement {
         asker,
-        question,
+        question: pending.as_ref().map(Pending::id),
         deletable: true,
     };
     let rows = buttons::rows(&reply, placement);
@@ -235,6 +240,9 @@ pub(super) async fn on_message(
     })
     .await?;
     drop(permit);
+    if let Some(pending) = pending {
+        pending.sent();
+    }
     tracing::info!(?trigger, kind = ?reply.kind(), entry = reply.entry_id(), channel, "replied");
     if let Some(alert) = alert {
         alerts::raise(&ctx.http, data, &knowledge, &alert).await;

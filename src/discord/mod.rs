@@ -13,9 +13,9 @@
 //!   handlers in flight, a start-up failure, the drain at shutdown; `gateway`: back-off for
 //!   gateway connections that keep failing.
 //! - Helpers: `access` (who is a moderator), `alerts` (safety alerts), `insights` (the store
-//!   off the runtime), `layout` (code blocks), `limits` (flood control), `outgoing` (replies as
-//!   Discord messages, never pinging), `retry` (429s waited out), `threads` (threads of
-//!   support channels).
+//!   through its writer's queue and read connections), `layout` (code blocks), `limits` (flood
+//!   control), `outgoing` (replies as Discord messages, never pinging), `retry` (429s waited
+//!   out), `threads` (threads of support channels).
 //!
 //! [`build_client`] takes its `Http` from outside, so tests point it at a loopback fake Discord;
 //! [`run`] builds the production `Http` from the token (and `DISCORD_PROXY_URL`) and runs until

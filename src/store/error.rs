@@ -70,9 +70,30 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The writer's thread could not be started.
+    #[error("could not start the insights database's writer thread")]
+    WriterThread(#[source] std::io::Error),
+    /// The database is in memory, so there is no file for a read connection to open.
+    #[error("the insights database is in memory: it has no file to read from")]
+    NoFile,
     /// A confidence outside 0..=1 (or NaN) was given to [`Store::record`](super::Store::record).
     #[error("confidence must be between 0 and 1, got {0}")]
     InvalidConfidence(f32),
+}
+
+/// `error` and its causes on one line, `outer: inner`, for the writer's log lines.
+pub(super) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Adds "what was being done" to `rusqlite` errors.

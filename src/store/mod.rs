@@ -10,13 +10,14 @@
 //! # What is stored, and why
 //!
 //! One row per question the bot handled: unix time, guild id (absent in DMs),
-//! channel id, the question text as normalised by the caller, the outcome, the
-//! matched FAQ entry id (for emergencies the red-flag rule id) and the match
-//! confidence. This is what moderators and clinics need to see which questions
+//! channel id (in DMs the fixed [`DM_CHANNEL_MARKER`] instead: a DM channel is one per
+//! user, so its id would identify the person), the question text as normalised by the
+//! caller, the outcome, the matched FAQ entry id (for emergencies the red-flag rule id) and
+//! the match confidence. This is what moderators and clinics need to see which questions
 //! the FAQ does not answer yet.
 //!
 //! Privacy by default:
-//! - no user ids, user names or message ids are ever stored, and a vote is
+//! - no user ids, user names, message ids or DM channel ids are ever stored, and a vote is
 //!   stored only as "helpful or not" attached to the question, not to a person;
 //! - for emergencies the question text is never stored, only that one happened
 //!   and which rule fired (counts only);
@@ -35,7 +36,16 @@
 //! below checks this). Only a power loss or OS crash can roll back the last few
 //! transactions (the database stays consistent). `FULL` would close that gap by
 //! an fsync per question, which is not worth it for analytics on a
-//! small server's disk.
+//! small server's disk. Memory-mapped reads are off (`mmap_size = 0`), so an I/O error on
+//! the file is an error, not a `SIGBUS`.
+//!
+//! # One writer, many readers
+//!
+//! The bot writes through [`Writer`]: one thread owns the write connection and takes its
+//! work from a bounded queue, so nothing that answers a user waits for `SQLite` (or for
+//! another process holding the write lock). Question ids are reserved from a counter before
+//! the row is written, for the vote buttons. Reports and look-ups read through their own
+//! connections ([`Store::open_reader`]), which in WAL mode never wait for a writer.
 //!
 //! # Backups
 //!
@@ -49,10 +59,11 @@ mod error;
 mod fixtures;
 mod report_rows;
 mod setup;
+mod writer;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 pub use error::StoreError;
 pub use prolobot_core::Outcome;
@@ -60,6 +71,7 @@ pub use report_rows::{
     EntryStats, LowConfidenceAnswer, OutcomeCounts, ReportQuery, ReportRows, ReportSections,
     RuleCount, UnansweredRow, MAX_UNANSWERED_ROWS,
 };
+pub use writer::{Overflow, QuestionRow, Writer, WriterJob, QUEUE_CAPACITY};
 
 use error::Context;
 
@@ -68,6 +80,10 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
+/// The channel id stored for a question asked in a direct message (guild id `NULL`): never
+/// the DM channel's own id, which is one per user.
+pub const DM_CHANNEL_MARKER: u64 = 0;
+
 /// One handled question, as passed to [`Store::record`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QuestionRecord<'a> {
@@ -75,7 +91,7 @@ pub struct QuestionRecord<'a> {
     pub at: i64,
     /// Discord guild id; `None` in direct messages.
     pub guild_id: Option<u64>,
-    /// Discord channel id.
+    /// Discord channel id. Not stored for direct messages ([`DM_CHANNEL_MARKER`] instead).
     pub channel_id: u64,
     /// The question, already normalised by the caller. Not stored for emergencies.
     pub question: &'a str,
@@ -100,13 +116,26 @@ pub enum VoteOutcome {
     NotAnAnswer,
 }
 
-/// An answered question, from [`Store::answered`].
+/// An answered question, from [`Store::votable`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnsweredQuestion {
     /// The normalised question.
     pub question: String,
     /// The entry given as the answer.
     pub entry_id: String,
+}
+
+/// Whether a question can still be rated, from [`Store::votable`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Votable {
+    /// An answer nobody rated yet; the question and entry when both were stored.
+    Open(Option<AnsweredQuestion>),
+    /// This answer already has a vote.
+    AlreadyVoted,
+    /// No question with this id (never recorded, or pruned).
+    UnknownQuestion,
+    /// The question exists but was not answered (suggest, no match, emergency).
+    NotAnAnswer,
 }
 
 /// The insight database. Not `Sync`: share it behind a mutex and call it off
@@ -118,12 +147,38 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database file and migrates it to the current schema.
+    /// When `SQLite` cannot write the file or create its journal beside it (a read-only file
+    /// or folder), the error is [`StoreError::Open`] naming the file.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let opened = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(opened)?;
+        Self::initialise(conn).map_err(|error| match error {
+            StoreError::Sqlite { source, .. }
+                if matches!(
+                    source.sqlite_error_code(),
+                    Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied)
+                ) =>
+            {
+                opened(source)
+            }
+            other => other,
+        })
+    }
+
+    /// Opens the database file at `path` to read only: no migration, no write lock ever taken,
+    /// so it opens and reads while another connection or process holds the write lock. The
+    /// database must exist and be migrated (the bot's writer did that at start-up).
+    pub fn open_reader(path: &Path) -> Result<Self, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
             path: path.to_owned(),
             source,
         })?;
-        Self::initialise(conn)
+        setup::prepare_reader(&conn)?;
+        Ok(Self { conn })
     }
 
     /// Opens the database file only if it exists (creating nothing) and migrates it: for
@@ -156,23 +211,48 @@ impl Store {
         Ok(Self { conn })
     }
 
+    /// The database file, `None` for an in-memory database.
+    #[must_use]
+    pub fn path(&self) -> Option<PathBuf> {
+        self.conn
+            .path()
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from)
+    }
+
     /// Stores one handled question and returns its row id (for votes).
-    /// For emergencies the question text is dropped.
+    /// For emergencies the question text is dropped; in DMs the channel id.
     pub fn record(&self, record: &QuestionRecord<'_>) -> Result<i64, StoreError> {
+        self.insert(None, record)
+    }
+
+    /// Stores one handled question under the row id `id`, reserved earlier (see
+    /// [`Store::next_question_id`]). Fails with a constraint error if a row has that id.
+    pub fn record_as(&self, id: i64, record: &QuestionRecord<'_>) -> Result<i64, StoreError> {
+        self.insert(Some(id), record)
+    }
+
+    fn insert(&self, id: Option<i64>, record: &QuestionRecord<'_>) -> Result<i64, StoreError> {
         if !(0.0..=1.0).contains(&record.confidence) {
             return Err(StoreError::InvalidConfidence(record.confidence));
         }
         let question = (record.outcome != Outcome::Emergency).then_some(record.question);
+        let channel = if record.guild_id.is_some() {
+            record.channel_id
+        } else {
+            DM_CHANNEL_MARKER
+        };
         self.conn
             .prepare_cached(
-                "INSERT INTO questions (at, guild_id, channel_id, question, outcome, entry_id, confidence)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO questions (id, at, guild_id, channel_id, question, outcome, entry_id, confidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .and_then(|mut insert| {
                 insert.insert(params![
+                    id,
                     record.at,
                     record.guild_id.map(discord_id_to_sql),
-                    discord_id_to_sql(record.channel_id),
+                    discord_id_to_sql(channel),
                     question,
                     record.outcome.as_str(),
                     record.entry_id,
@@ -180,6 +260,21 @@ impl Store {
                 ])
             })
             .context("record a question")
+    }
+
+    /// The smallest question id never used in this database, pruned rows included
+    /// (`AUTOINCREMENT` remembers the largest id ever given out).
+    pub fn next_question_id(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT MAX(
+                     COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'questions'), 0),
+                     COALESCE((SELECT MAX(id) FROM questions), 0)
+                 ) + 1",
+                [],
+                |row| row.get(0),
+            )
+            .context("read the next question id")
     }
 
     /// Stores a "helpful" / "not helpful" vote on an answer. Only the first vote
@@ -218,23 +313,30 @@ impl Store {
         })
     }
 
-    /// The normalised question and the entry it was answered with, for the "Not helpful"
-    /// follow-up; `None` when the row is unknown (or pruned) or was not an answer.
-    pub fn answered(&self, question_id: i64) -> Result<Option<AnsweredQuestion>, StoreError> {
-        self.conn
+    /// Whether the question `question_id` can be rated, and if so its normalised question and
+    /// the entry it was answered with (for the "Not helpful" follow-up). Reads only.
+    pub fn votable(&self, question_id: i64) -> Result<Votable, StoreError> {
+        let row: Option<(String, Option<String>, Option<String>, bool)> = self
+            .conn
             .query_row(
-                "SELECT question, entry_id FROM questions
-                 WHERE id = ?1 AND outcome = 'answer' AND question IS NOT NULL AND entry_id IS NOT NULL",
+                "SELECT outcome, question, entry_id,
+                        EXISTS (SELECT 1 FROM votes WHERE question_id = questions.id)
+                 FROM questions WHERE id = ?1",
                 [question_id],
-                |row| {
-                    Ok(AnsweredQuestion {
-                        question: row.get(0)?,
-                        entry_id: row.get(1)?,
-                    })
-                },
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )
             .optional()
-            .context("look up an answered question")
+            .context("look up a question to rate")?;
+        Ok(match row {
+            None => Votable::UnknownQuestion,
+            Some((outcome, ..)) if outcome != Outcome::Answer.as_str() => Votable::NotAnAnswer,
+            Some((.., true)) => Votable::AlreadyVoted,
+            Some((_, question, entry_id, false)) => Votable::Open(
+                question
+                    .zip(entry_id)
+                    .map(|(question, entry_id)| AnsweredQuestion { question, entry_id }),
+            ),
+        })
     }
 
     /// Deletes questions (and their votes) asked more than `retention_days` days
@@ -281,7 +383,7 @@ mod tests {
     }
 
     #[test]
-    fn answered_finds_answers_only() {
+    fn votable_says_whether_and_what_can_be_rated() {
         let store = Store::open_in_memory().expect("open");
         let answer = store
             .record(&question(
@@ -295,14 +397,100 @@ mod tests {
             .record(&question(NOW, "weather", Outcome::NoMatch, None))
             .expect("record");
         assert_eq!(
-            store.answered(answer).expect("look up"),
-            Some(AnsweredQuestion {
+            store.votable(answer).expect("look up"),
+            Votable::Open(Some(AnsweredQuestion {
                 question: "does it hurt".into(),
                 entry_id: "pain".into(),
-            })
+            }))
         );
-        assert_eq!(store.answered(no_match).expect("look up"), None);
-        assert_eq!(store.answered(no_match + 1).expect("look up"), None);
+        assert_eq!(
+            store.votable(no_match).expect("look up"),
+            Votable::NotAnAnswer
+        );
+        assert_eq!(
+            store.votable(no_match + 1).expect("look up"),
+            Votable::UnknownQuestion
+        );
+        store.vote(answer, true, NOW).expect("vote");
+        assert_eq!(
+            store.votable(answer).expect("look up"),
+            Votable::AlreadyVoted
+        );
+    }
+
+    #[test]
+    fn a_direct_message_row_keeps_no_channel_id() {
+        let store = Store::open_in_memory().expect("open");
+        let mut dm = question(NOW, "asked in private", Outcome::NoMatch, None);
+        dm.guild_id = None;
+        dm.channel_id = 123_456_789;
+        let id = store.record(&dm).expect("record");
+        let stored: (Option<i64>, i64) = store
+            .conn
+            .query_row(
+                "SELECT guild_id, channel_id FROM questions WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("read back");
+        assert_eq!(stored, (None, discord_id_to_sql(DM_CHANNEL_MARKER)));
+        assert_eq!(
+            count_rows(
+                &store,
+                "SELECT COUNT(*) FROM questions WHERE channel_id = 123456789"
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn reserved_ids_are_stored_as_given_and_never_handed_out_again() {
+        let store = Store::open_in_memory().expect("open");
+        assert_eq!(store.next_question_id().expect("next"), 1);
+        let first = store
+            .record(&question(NOW - 200 * DAY, "a", Outcome::NoMatch, None))
+            .expect("record");
+        assert_eq!(
+            store
+                .record_as(10, &question(NOW - 200 * DAY, "b", Outcome::NoMatch, None))
+                .expect("record as 10"),
+            10
+        );
+        assert!(
+            store
+                .record_as(10, &question(NOW, "c", Outcome::NoMatch, None))
+                .is_err(),
+            "an id in use is refused"
+        );
+        assert_eq!(store.prune(NOW, 90).expect("prune"), 2);
+        assert_eq!(store.next_question_id().expect("next"), 11);
+        assert!(first < 10);
+    }
+
+    #[test]
+    fn a_reader_reads_while_another_connection_holds_the_write_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("prolobot.db");
+        let store = Store::open(&path).expect("open");
+        store
+            .record(&question(NOW, "committed", Outcome::NoMatch, None))
+            .expect("record");
+        let other = Connection::open(&path).expect("another connection");
+        other
+            .execute_batch("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        let reader = Store::open_reader(&path).expect("open a reader");
+        let rows = reader
+            .report_rows(&ReportQuery::default())
+            .expect("report rows");
+        assert_eq!(rows.totals.no_match, 1);
+        assert!(
+            reader
+                .record(&question(NOW, "x", Outcome::NoMatch, None))
+                .is_err(),
+            "a reader never writes"
+        );
+        assert_eq!(store.path(), Some(path));
     }
 
     #[test]

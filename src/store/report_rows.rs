@@ -194,18 +194,31 @@ impl Scope {
             guild_id: query.guild_id.map(discord_id_to_sql),
         }
     }
+
+    /// `sql` with its guild filter, written `(?2 IS NULL OR guild_id = ?2)` (or with `q.`),
+    /// made plain for this scope: `SQLite` cannot use the guild index for the `OR` form, and a
+    /// server's `/faqmod stats` would then read every server's rows.
+    fn narrow(self, sql: &str) -> String {
+        let (filter, joined) = if self.guild_id.is_some() {
+            ("guild_id = ?2", "q.guild_id = ?2")
+        } else {
+            ("?2 IS NULL", "?2 IS NULL")
+        };
+        sql.replace("(?2 IS NULL OR guild_id = ?2)", filter)
+            .replace("(?2 IS NULL OR q.guild_id = ?2)", joined)
+    }
 }
 
-/// Runs `sql` with `params`, mapping every row it returns; errors say they happened while
-/// trying to `action`.
+/// Runs `sql`, narrowed to `scope`, with `params`, mapping every row it returns; errors say
+/// they happened while trying to `action`.
 fn query_rows<T>(
     conn: &Connection,
     action: &'static str,
-    sql: &str,
+    (sql, scope): (&str, Scope),
     params: impl Params,
     map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>, StoreError> {
-    let mut statement = conn.prepare(sql).context(action)?;
+    let mut statement = conn.prepare(&scope.narrow(sql)).context(action)?;
     let rows = statement.query_map(params, map).context(action)?;
     rows.collect::<Result<_, _>>().context(action)
 }
@@ -214,9 +227,12 @@ fn outcome_counts(conn: &Connection, scope: Scope) -> Result<OutcomeCounts, Stor
     let rows = query_rows(
         conn,
         "count questions per outcome",
-        "SELECT outcome, COUNT(*) FROM questions
+        (
+            "SELECT outcome, COUNT(*) FROM questions
          WHERE at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
          GROUP BY outcome",
+            scope,
+        ),
         params![scope.since, scope.guild_id],
         |row| Ok((row.get::<_, String>(0)?, count(row.get(1)?))),
     )?;
@@ -239,11 +255,14 @@ fn unanswered_rows(conn: &Connection, scope: Scope) -> Result<Vec<UnansweredRow>
     query_rows(
         conn,
         "read unanswered questions",
-        "SELECT question, outcome = 'suggest', at FROM questions
+        (
+            "SELECT question, outcome = 'suggest', at FROM questions
          WHERE outcome IN ('no_match', 'suggest') AND question IS NOT NULL
            AND at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
          ORDER BY at DESC, id DESC
          LIMIT ?3",
+            scope,
+        ),
         params![
             scope.since,
             scope.guild_id,
@@ -263,13 +282,16 @@ fn entry_stats(conn: &Connection, scope: Scope) -> Result<Vec<EntryStats>, Store
     query_rows(
         conn,
         "count hits and votes per entry",
-        "SELECT q.entry_id, COUNT(*),
+        (
+            "SELECT q.entry_id, COUNT(*),
                 COALESCE(SUM(v.helpful = 1), 0), COALESCE(SUM(v.helpful = 0), 0)
          FROM questions q LEFT JOIN votes v ON v.question_id = q.id
          WHERE q.outcome = 'answer' AND q.entry_id IS NOT NULL
            AND q.at >= ?1 AND (?2 IS NULL OR q.guild_id = ?2)
          GROUP BY q.entry_id
          ORDER BY COUNT(*) DESC, q.entry_id",
+            scope,
+        ),
         params![scope.since, scope.guild_id],
         |row| {
             Ok(EntryStats {
@@ -290,11 +312,14 @@ fn low_confidence_answers(
     query_rows(
         conn,
         "read low-confidence answers",
-        "SELECT id, at, COALESCE(question, ''), entry_id, confidence FROM questions
+        (
+            "SELECT id, at, COALESCE(question, ''), entry_id, confidence FROM questions
          WHERE outcome = 'answer' AND confidence < ?3
            AND at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
          ORDER BY at DESC, id DESC
          LIMIT ?4",
+            scope,
+        ),
         params![
             scope.since,
             scope.guild_id,
@@ -317,10 +342,13 @@ fn emergency_counts(conn: &Connection, scope: Scope) -> Result<Vec<RuleCount>, S
     query_rows(
         conn,
         "count emergencies per rule",
-        "SELECT entry_id, COUNT(*) FROM questions
+        (
+            "SELECT entry_id, COUNT(*) FROM questions
          WHERE outcome = 'emergency' AND at >= ?1 AND (?2 IS NULL OR guild_id = ?2)
          GROUP BY entry_id
          ORDER BY COUNT(*) DESC, entry_id",
+            scope,
+        ),
         params![scope.since, scope.guild_id],
         |row| {
             Ok(RuleCount {
@@ -482,6 +510,51 @@ mod tests {
             .map(|a| (a.at - NOW, a.confidence))
             .collect();
         assert_eq!(seen, [(3, 0.59), (2, 0.5)]);
+    }
+
+    /// The report's queries on 1,000,000 rows in two guilds, timed: run it in release with
+    /// `cargo test --release --lib -- --ignored --nocapture million` (see RELIABILITY.md).
+    #[test]
+    #[ignore = "a measurement: builds a 1,000,000-row database"]
+    fn report_rows_on_a_million_questions() {
+        const ROWS: i64 = 1_000_000;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("million.db")).expect("open");
+        let started = std::time::Instant::now();
+        let transaction = store.conn.unchecked_transaction().expect("begin");
+        for n in 0..ROWS {
+            let (outcome, entry) = match n % 20 {
+                0..=11 => (Outcome::Answer, Some("cost")),
+                12..=15 => (Outcome::Suggest, None),
+                16..=18 => (Outcome::NoMatch, None),
+                _ => (Outcome::Emergency, Some("chest")),
+            };
+            let text = format!("question about topic {} number {}", n % 997, n % 13);
+            let mut record = question(NOW - DAY * 80 + n * 6, &text, outcome, entry);
+            record.guild_id = Some(if n % 2 == 0 { 42 } else { 43 });
+            let id = store.record(&record).expect("record");
+            if outcome == Outcome::Answer && n % 7 == 0 {
+                store.vote(id, n % 3 == 0, NOW).expect("vote");
+            }
+        }
+        transaction.commit().expect("commit");
+        println!("filled {ROWS} rows in {:?}", started.elapsed());
+        for guild_id in [Some(42), None] {
+            let query = ReportQuery {
+                guild_id,
+                ..ReportQuery::default()
+            };
+            let started = std::time::Instant::now();
+            let rows = store.report_rows(&query).expect("report rows");
+            let read = started.elapsed();
+            let analyzer = prolobot_core::Analyzer::default();
+            let report = crate::report::build(rows, &|text| analyzer.terms(text));
+            println!(
+                "guild {guild_id:?}: rows read in {read:?}, report built in {:?} ({} questions)",
+                started.elapsed(),
+                report.totals.total()
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Setting up a connection: durability, locking and privacy settings, and the schema
-//! migrations that bring any older database to the current schema.
+//! Setting up a connection: durability, locking, memory-mapping and privacy settings, and the
+//! schema migrations that bring any older database to the current schema.
 
 use std::time::Duration;
 
@@ -8,15 +8,23 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::error::{Context, StoreError};
 use super::sql_int;
 
-/// How long a statement waits for another connection's lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a statement waits for another connection's lock before failing. The bot's writer
+/// retries after it (see [`super::writer`]), so this only bounds how long one attempt blocks
+/// the writer's own thread; nothing a reply waits for.
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Schema migrations; migration `i` brings `PRAGMA user_version` from `i` to `i + 1`.
 /// Never edit a released migration: append a new one.
 ///
 /// `AUTOINCREMENT` keeps question ids from ever being reused after pruning, because
 /// old Discord vote buttons carry the id forever.
-const MIGRATIONS: &[&str] = &["
+///
+/// Migration 2 clears the channel id of direct-message rows (guild id `NULL`): a DM channel is
+/// one per user, so its id identifies a person. [`super::DM_CHANNEL_MARKER`] replaces it.
+/// Migration 3 indexes a server's questions by outcome and time, for `/faqmod stats` on a
+/// large database.
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE questions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         at INTEGER NOT NULL,
@@ -35,7 +43,14 @@ const MIGRATIONS: &[&str] = &["
         helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
         at INTEGER NOT NULL
     ) STRICT;
-"];
+",
+    "
+    UPDATE questions SET channel_id = 0 WHERE guild_id IS NULL;
+",
+    "
+    CREATE INDEX questions_by_guild_outcome_time ON questions (guild_id, outcome, at);
+",
+];
 
 /// Configures `conn` and migrates its database to the current schema.
 pub(super) fn prepare(conn: &Connection) -> Result<(), StoreError> {
@@ -48,12 +63,25 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)
         .context("set the busy timeout")?;
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
+        "PRAGMA mmap_size = 0;
+         PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;",
     )
     .context("configure the database connection")
+}
+
+/// Sets up a connection that only reads (reports, vote look-ups): no memory-mapped reads, and
+/// no writes at all, so it never takes the write lock and never waits for one.
+pub(super) fn prepare_reader(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .context("set the busy timeout")?;
+    conn.execute_batch(
+        "PRAGMA mmap_size = 0;
+         PRAGMA query_only = ON;",
+    )
+    .context("configure a read connection")
 }
 
 /// Applies the migrations `PRAGMA user_version` says are pending, in one
@@ -89,7 +117,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn file_database_uses_wal_normal_foreign_keys_and_busy_timeout() {
+    fn file_database_uses_wal_normal_foreign_keys_no_mmap_and_busy_timeout() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("insights.db")).expect("open");
         let pragma = |name: &str| -> String {
@@ -109,7 +137,8 @@ mod tests {
         assert_eq!(pragma("synchronous"), "1"); // NORMAL
         assert_eq!(pragma("foreign_keys"), "1");
         assert_eq!(pragma("secure_delete"), "1");
-        assert_eq!(pragma("busy_timeout"), "5000");
+        assert_eq!(pragma("busy_timeout"), "1000");
+        assert_eq!(pragma("mmap_size"), "0");
     }
 
     #[test]
@@ -127,6 +156,27 @@ mod tests {
         let store = Store::open(&path).expect("second open");
         assert_eq!(version(&store), sql_int(MIGRATIONS.len()));
         assert_eq!(count_rows(&store, "SELECT COUNT(*) FROM questions"), 1);
+    }
+
+    #[test]
+    fn migration_2_clears_the_channel_of_direct_message_rows() {
+        let conn = Connection::open_in_memory().expect("open");
+        migrate(&conn, &MIGRATIONS[..1]).expect("schema 1");
+        conn.execute_batch(
+            "INSERT INTO questions (at, guild_id, channel_id, question, outcome, confidence)
+             VALUES (1, NULL, 555, 'asked in a DM', 'no_match', 0.0),
+                    (1, 42, 7, 'asked in a server', 'no_match', 0.0);",
+        )
+        .expect("rows of schema 1");
+        migrate(&conn, MIGRATIONS).expect("migrate");
+        let channels: Vec<(Option<i64>, i64)> = conn
+            .prepare("SELECT guild_id, channel_id FROM questions ORDER BY id")
+            .and_then(|mut rows| {
+                rows.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            })
+            .expect("read back");
+        assert_eq!(channels, [(None, 0), (Some(42), 7)]);
     }
 
     #[test]

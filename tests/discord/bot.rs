@@ -133,9 +133,23 @@ impl Bot {
         self.dir.path().join("faq.toml")
     }
 
-    /// The insights report, read through a second connection to the bot's database.
-    pub fn report(&self) -> Report {
-        report_in(self.dir.path())
+    /// The insights report, read through a second connection to the bot's database, once
+    /// `written` holds for it: the bot writes its rows through a queue, shortly after replying.
+    pub async fn report_when(&self, written: impl Fn(&Report) -> bool) -> Report {
+        report_in_when(self.dir.path(), written).await
+    }
+}
+
+/// The report of the database in `dir` once `written` holds for it, or after [`TIMEOUT`] (the
+/// caller's assertion then says what is missing).
+pub async fn report_in_when(dir: &Path, written: impl Fn(&Report) -> bool) -> Report {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let report = report_in(dir);
+        if written(&report) || Instant::now() >= deadline {
+            return report;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

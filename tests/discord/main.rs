@@ -20,6 +20,7 @@ mod logging;
 mod messages;
 mod reload;
 mod safety;
+mod storage;
 mod teach;
 
 use fake::{FakeDiscord, InteractionSpec, MessageSpec, TIMEOUT};

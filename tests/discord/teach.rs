@@ -83,7 +83,8 @@ async fn a_missed_question_taught_by_a_moderator_is_answered_with_that_entry_at_
     assert_eq!(library().decide(MISSED).outcome(), Outcome::NoMatch);
     assert_eq!(ask(&fake, MISSED).await, expected_text(MISSED));
     // What a moderator sees in `/faqmod stats`, and teaches.
-    let unanswered = bot.report().unanswered[0].examples[0].clone();
+    let report = bot.report_when(|r| !r.unanswered.is_empty()).await;
+    let unanswered = report.unanswered[0].examples[0].clone();
     assert_eq!(unanswered, prolobot_core::normalise(MISSED));
 
     let options = teach(
@@ -205,12 +206,6 @@ fn select(spec: &InteractionSpec, custom_id: &str, value: &str, message: &Value)
     payload
 }
 
-/// The message the bot answered `sent` with (an interaction's original response, not deferred).
-fn answered_with(fake: &FakeDiscord, sent: &SentInteraction) -> Value {
-    fake.original_response(&sent.token)
-        .unwrap_or_else(|| panic!("no response to {sent:?}\n{}", fake.dump()))
-}
-
 #[tokio::test]
 async fn an_unanswered_group_of_the_stats_is_taught_from_its_menus() {
     let fake = FakeDiscord::start().await;
@@ -222,7 +217,7 @@ async fn an_unanswered_group_of_the_stats_is_taught_from_its_menus() {
         .send_interaction(moderator().slash_command("faqmod", sub("stats", json!([]))))
         .await;
     callback(&fake, &stats).await;
-    let report = answered_with(&fake, &stats);
+    let report = follow_up_message(&fake, &stats).await;
     let menu = &report["components"][0]["components"][0];
     assert_eq!(menu["custom_id"], json!("teach:g"), "{report:#}");
     let option = &menu["options"][0];

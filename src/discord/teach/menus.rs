@@ -135,10 +135,13 @@ pub(in crate::discord) async fn on_click(
             .composer()
             .error("teaching the bot is only for moderators.");
         let response = outgoing::ephemeral(&refusal, Vec::new());
-        return Ok(click.create_response(&ctx.http, response).await?);
+        let refused = super::super::retry::on_rate_limit("refusal", || {
+            click.create_response(&ctx.http, response.clone())
+        });
+        return Ok(refused.await?);
     };
     // Reading the report and checking a change both take a while; the answer is a follow-up.
-    click.defer_ephemeral(&ctx.http).await?;
+    super::super::retry::on_rate_limit("defer", || click.defer_ephemeral(&ctx.http)).await?;
     // The same report as `/faqmod stats`.
     let query = ReportQuery {
         guild_id: Some(guild.get()),
@@ -166,9 +169,11 @@ pub(in crate::discord) async fn on_click(
             (teach_as(ctx, data, click, request).await?, Vec::new())
         }
     };
-    click
-        .create_followup(&ctx.http, followup(&reply, rows))
-        .await?;
+    let message = followup(&reply, rows);
+    super::super::retry::on_rate_limit("follow-up", || {
+        click.create_followup(&ctx.http, message.clone())
+    })
+    .await?;
     Ok(())
 }
 

@@ -104,7 +104,7 @@ fn chosen_entry<'k>(knowledge: &'k Knowledge, typed: &str) -> Option<&'k Entry> 
 /// Runs `action` for the command's moderator and answers them (only them).
 async fn apply(ctx: Context<'_>, action: Action) -> Result<(), Error> {
     // Checking a change indexes the FAQ twice: more than Discord's three seconds on a big FAQ.
-    ctx.defer_ephemeral().await?;
+    super::retry::on_rate_limit("defer", || ctx.defer_ephemeral()).await?;
     let reply = run(ctx.http(), ctx.data(), ctx.author(), action).await?;
     send(ctx, &reply, None, false).await
 }
