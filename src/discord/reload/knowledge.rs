@@ -54,6 +54,11 @@ pub struct KnowledgeBase {
     pub(super) reads: std::sync::atomic::AtomicUsize,
 }
 
+/// How often a file that fails to load is read again, in case it was caught mid-write.
+const REREADS: usize = 3;
+/// How long to wait before reading it again.
+const REREAD_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// What the last read saw: the file's stamp, and a digest of its contents (not the contents:
 /// a large file is not kept twice).
 struct LastRead {
@@ -130,11 +135,29 @@ impl KnowledgeBase {
         if stamp.unchanged_since(&last_read.stamp) {
             return Ok(None);
         }
-        let source = self.read(&mut last_read, stamp)?;
+        let mut source = self.read(&mut last_read, stamp)?;
         if Digest::of(&source) == last_read.digest {
             return Ok(None);
         }
-        self.swap_in(&mut last_read, &source).map(Some)
+        // An editor that truncates the file and writes it again can be caught in between: the
+        // half-written file reads as broken. Read again after a moment, and report only a
+        // failure that stays.
+        let mut rereads = 0;
+        loop {
+            match self.swap_in(&mut last_read, &source) {
+                Err(error) if rereads < REREADS => {
+                    std::thread::sleep(REREAD_AFTER);
+                    let stamp = Stamp::of(&self.path);
+                    let again = self.read(&mut last_read, stamp)?;
+                    if again == source {
+                        return Err(error);
+                    }
+                    source = again;
+                    rereads += 1;
+                }
+                outcome => return outcome.map(Some),
+            }
+        }
     }
 
     /// Reads the file, noting `stamp` (taken just before) as the last one seen.
@@ -191,6 +214,32 @@ mod tests {
         let path = dir.path().join("faq.toml");
         std::fs::write(&path, source).expect("write faq");
         (dir, path)
+    }
+
+    #[test]
+    fn a_file_caught_mid_write_is_read_again_before_a_failure_is_reported() {
+        let (_dir, path) = base_with(FAQ);
+        let (base, _) = KnowledgeBase::load(&path).expect("load");
+        let (head, tail) = FAQ.split_at(FAQ.find("\n[[entry]]").expect("an entry"));
+        let edited = format!(
+            "{head}{}",
+            tail.replacen("title = \"", "title = \"Edited: ", 1)
+        );
+        std::fs::write(&path, &edited[..edited.len() / 3]).expect("half of the edit");
+        let finisher = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                std::fs::write(&path, edited).expect("the whole edit");
+            })
+        };
+        let reloaded = base.reload_if_changed();
+        finisher.join().expect("writer");
+        let summary = reloaded.expect("the finished file").expect("a change");
+        assert!(summary.entries > 0);
+        assert!(base.current().faq().entries()[0]
+            .title
+            .starts_with("Edited: "));
     }
 
     #[test]
