@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::faq::{Entry, Faq, RedFlagRule, Tier};
+use crate::inert::{neutralise, source_hosts};
 use crate::matcher::{Decision, Service};
 use crate::render::{answer_body, fit_with_disclaimer};
 
@@ -46,6 +47,7 @@ pub struct Suggestion {
 pub struct Reply {
     kind: ReplyKind,
     text: String,
+    tier: Option<Tier>,
     entry_id: Option<String>,
     has_detail: bool,
     suggestions: Vec<Suggestion>,
@@ -63,6 +65,12 @@ impl Reply {
     #[must_use]
     pub fn kind(&self) -> ReplyKind {
         self.kind
+    }
+
+    /// The tier whose guidance this is, for emergency replies.
+    #[must_use]
+    pub fn tier(&self) -> Option<Tier> {
+        self.tier
     }
 
     /// The answered entry, for answers and details.
@@ -162,8 +170,9 @@ impl<'f> Composer<'f> {
     }
 
     /// A reply about one entry; an answer offers the entry's detail when it has one.
+    /// Masked links in its text stay as written only when they lead to the entry's sources.
     fn entry_led(&self, kind: ReplyKind, entry: &Entry, lead: Option<&str>, body: &str) -> Reply {
-        let mut reply = self.finish_led(kind, lead, body);
+        let mut reply = self.finish_from(kind, lead, body, &source_hosts(&entry.sources));
         reply.entry_id = Some(entry.id.clone());
         reply.has_detail = kind == ReplyKind::Answer && entry.detail.is_some();
         reply
@@ -235,17 +244,12 @@ impl<'f> Composer<'f> {
     /// once, most serious first); no FAQ content.
     #[must_use]
     pub fn emergency(&self, rules: &[&RedFlagRule]) -> Reply {
-        let texts = self.faq.texts();
         let tier = rules
             .iter()
             .map(|r| r.tier)
             .max()
             .unwrap_or(Tier::Emergency);
-        let mut body = match tier {
-            Tier::Crisis => format!("💛 {}", texts.crisis.trim()),
-            Tier::Emergency => format!("🚨 {}", texts.emergency.trim()),
-            Tier::Urgent => format!("⚠️ {}", texts.urgent.trim()),
-        };
+        let mut body = self.tier_line(tier);
         let mut ordered: Vec<&RedFlagRule> = rules.to_vec();
         ordered.sort_by_key(|r| std::cmp::Reverse(r.tier));
         let mut given: Vec<&str> = Vec::new();
@@ -257,11 +261,37 @@ impl<'f> Composer<'f> {
                 body.push_str(advice);
             }
         }
-        self.finish(ReplyKind::Emergency, &body)
+        let mut reply = self.finish(ReplyKind::Emergency, &body);
+        reply.tier = Some(tier);
+        reply
+    }
+
+    /// The short reply to someone who keeps reporting the same emergency in one place: the
+    /// tier's own guidance (never left out), then a pointer to the full reply already posted at
+    /// `first_reply` (a link to that message) instead of repeating every rule's advice.
+    #[must_use]
+    pub fn emergency_repeat(&self, tier: Tier, first_reply: &str) -> Reply {
+        let body = format!(
+            "{}\n\nMy full reply to this is here: {first_reply}",
+            self.tier_line(tier)
+        );
+        let mut reply = self.finish(ReplyKind::Emergency, &body);
+        reply.tier = Some(tier);
+        reply
+    }
+
+    /// The tier's guidance with its sign, as every emergency reply opens.
+    fn tier_line(&self, tier: Tier) -> String {
+        let texts = self.faq.texts();
+        match tier {
+            Tier::Crisis => format!("💛 {}", texts.crisis.trim()),
+            Tier::Emergency => format!("🚨 {}", texts.emergency.trim()),
+            Tier::Urgent => format!("⚠️ {}", texts.urgent.trim()),
+        }
     }
 
     fn safety_net_line(&self) -> String {
-        format!("⚠️ {}", self.faq.texts().safety_net.trim())
+        format!("⚠️ {}", neutralise(self.faq.texts().safety_net.trim(), &[]))
     }
 
     /// The list of topics, for `/faq list` and the no-match path.
@@ -284,6 +314,14 @@ impl<'f> Composer<'f> {
         self.finish(ReplyKind::Notice, text)
     }
 
+    /// A moderator alert: the alert role's mention on its own line (the one mention the bot
+    /// ever posts live; the adapter allows pings for that role alone), then `text`, made inert
+    /// like every other text.
+    #[must_use]
+    pub fn alert(&self, role: u64, text: &str) -> Reply {
+        self.finish_led(ReplyKind::Notice, Some(&format!("<@&{role}>")), text)
+    }
+
     /// A polite error shown to a user.
     #[must_use]
     pub fn error(&self, text: &str) -> Reply {
@@ -297,10 +335,23 @@ impl<'f> Composer<'f> {
 
     /// Like [`Composer::finish`] with a line on top (the safety net), which is never cut.
     fn finish_led(&self, kind: ReplyKind, lead: Option<&str>, body: &str) -> Reply {
-        let text = fit_with_disclaimer(lead, body, &self.faq.texts().disclaimer);
+        self.finish_from(kind, lead, body, &[])
+    }
+
+    /// Like [`Composer::finish_led`] for text about an entry, whose masked links to
+    /// `trusted_hosts` (its sources) are kept; all other moderator text is made inert.
+    fn finish_from(
+        &self,
+        kind: ReplyKind,
+        lead: Option<&str>,
+        body: &str,
+        trusted_hosts: &[String],
+    ) -> Reply {
+        let text = fit_with_disclaimer(lead, body, &self.faq.texts().disclaimer, trusted_hosts);
         Reply {
             kind,
             text,
+            tier: None,
             entry_id: None,
             has_detail: false,
             suggestions: Vec::new(),
