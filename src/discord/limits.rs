@@ -276,7 +276,7 @@ mod tests {
             panic!("a repeat while the first is being posted points at it");
         };
         first.posted(77);
-        assert_eq!(waiting.posted(Duration::from_secs(60)).await, Some(77));
+        assert_eq!(waiting.posted(Duration::from_mins(1)).await, Some(77));
         let mut turns = Vec::new();
         for (who, text, secs, full) in [
             ((USER, CHANNEL), "🚨 call", 2, false),
@@ -312,7 +312,7 @@ mod tests {
             panic!("a repeat");
         };
         drop(first);
-        assert_eq!(waiting.posted(Duration::from_secs(60)).await, None);
+        assert_eq!(waiting.posted(Duration::from_mins(1)).await, None);
         let turn = limits.emergency((USER, CHANNEL), "🚨 call", now);
         assert!(is_full(&turn), "the first never went out");
     }
