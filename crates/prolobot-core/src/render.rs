@@ -39,20 +39,24 @@ pub(crate) fn answer_len(title: &str, text: &str, sources: &[String], disclaimer
     body.chars().count() + footer(disclaimer).chars().count()
 }
 
-/// The lead line (posted as given: the caller makes it inert), `body` and the disclaimer, both
-/// made inert (masked links in the body kept only when they lead to `trusted_hosts`); the body
-/// is cut (never the lead or the disclaimer) to fit a message. Validation keeps the disclaimer
-/// within [`DISCLAIMER_LIMIT`] and the safety-net line within [`SAFETY_NET_LIMIT`], so both
-/// always fit.
+/// The lead line (posted as given: the caller makes it inert), `body` and the disclaimer (made
+/// inert); the body is cut (never the lead or the disclaimer) to fit a message. A body of FAQ
+/// text is made inert too, its masked links kept only when they lead to `trusted_hosts`; with
+/// `None` it is the bot's own words (notices, errors), posted as given. Validation keeps the
+/// disclaimer within [`DISCLAIMER_LIMIT`] and the safety-net line within [`SAFETY_NET_LIMIT`],
+/// so both always fit.
 pub(crate) fn fit_with_disclaimer(
     lead: Option<&str>,
     body: &str,
     disclaimer: &str,
-    trusted_hosts: &[String],
+    trusted_hosts: Option<&[String]>,
 ) -> String {
     const CUT_MARK: &str = "… (shortened: ask a moderator for the full text)";
     let head = lead.map(|line| format!("{line}\n\n")).unwrap_or_default();
-    let body = neutralise(body, trusted_hosts);
+    let body = match trusted_hosts {
+        Some(hosts) => neutralise(body, hosts),
+        None => body.to_owned(),
+    };
     let footer = footer(disclaimer);
     let fixed = head.chars().count() + footer.chars().count();
     if body.chars().count() + fixed <= MESSAGE_LIMIT {
@@ -76,10 +80,10 @@ mod tests {
     fn a_body_of_exactly_the_room_fits_uncut_with_the_disclaimer() {
         let disclaimer = "General information only.";
         let body = "b".repeat(body_room(disclaimer));
-        let text = fit_with_disclaimer(None, &body, disclaimer, &[]);
+        let text = fit_with_disclaimer(None, &body, disclaimer, None);
         assert_eq!(text.chars().count(), MESSAGE_LIMIT);
         assert!(text.starts_with(&body) && text.ends_with("*General information only.*"));
-        let longer = fit_with_disclaimer(None, &format!("{body}b"), disclaimer, &[]);
+        let longer = fit_with_disclaimer(None, &format!("{body}b"), disclaimer, None);
         assert!(longer.contains("(shortened"), "one more character is cut");
     }
 }

@@ -1,9 +1,9 @@
 //! Reply composition: the one place where everything the bot says is put into words.
 //!
 //! A [`Reply`] can only be built here, and every constructor ends in the same private
-//! `finish`, which appends the FAQ's disclaimer and keeps the text within Discord's message
-//! limit. Adapters (Discord, CLI) send a `Reply` as it is, so no output path can skip the
-//! disclaimer.
+//! `finish_from`, which makes FAQ text inert (mentions, masked links elsewhere), appends the
+//! FAQ's disclaimer and keeps the text within Discord's message limit. Adapters (Discord, CLI)
+//! send a `Reply` as it is, so no output path can skip the disclaimer.
 
 use std::fmt::Write as _;
 
@@ -172,7 +172,8 @@ impl<'f> Composer<'f> {
     /// A reply about one entry; an answer offers the entry's detail when it has one.
     /// Masked links in its text stay as written only when they lead to the entry's sources.
     fn entry_led(&self, kind: ReplyKind, entry: &Entry, lead: Option<&str>, body: &str) -> Reply {
-        let mut reply = self.finish_from(kind, lead, body, &source_hosts(&entry.sources));
+        let hosts = source_hosts(&entry.sources);
+        let mut reply = self.finish_from(kind, lead, body, Some(&hosts));
         reply.entry_id = Some(entry.id.clone());
         reply.has_detail = kind == ReplyKind::Answer && entry.detail.is_some();
         reply
@@ -311,41 +312,43 @@ impl<'f> Composer<'f> {
     /// Informational text such as a reload result or an explanation.
     #[must_use]
     pub fn notice(&self, text: &str) -> Reply {
-        self.finish(ReplyKind::Notice, text)
+        self.finish_from(ReplyKind::Notice, None, text, None)
     }
 
     /// A moderator alert: the alert role's mention on its own line (the one mention the bot
-    /// ever posts live; the adapter allows pings for that role alone), then `text`, made inert
-    /// like every other text.
+    /// ever pings with; the adapter allows pings for that role alone), then `text`, the bot's
+    /// own words.
     #[must_use]
     pub fn alert(&self, role: u64, text: &str) -> Reply {
-        self.finish_led(ReplyKind::Notice, Some(&format!("<@&{role}>")), text)
+        self.finish_from(ReplyKind::Notice, Some(&format!("<@&{role}>")), text, None)
     }
 
     /// A polite error shown to a user.
     #[must_use]
     pub fn error(&self, text: &str) -> Reply {
-        self.finish(ReplyKind::Error, &format!("Sorry, {text}"))
+        self.finish_from(ReplyKind::Error, None, &format!("Sorry, {text}"), None)
     }
 
-    /// The single exit of every constructor: body, then the disclaimer, within the limit.
+    /// A reply of FAQ text (made inert, no masked link kept), then the disclaimer, within the
+    /// limit.
     fn finish(&self, kind: ReplyKind, body: &str) -> Reply {
         self.finish_led(kind, None, body)
     }
 
     /// Like [`Composer::finish`] with a line on top (the safety net), which is never cut.
     fn finish_led(&self, kind: ReplyKind, lead: Option<&str>, body: &str) -> Reply {
-        self.finish_from(kind, lead, body, &[])
+        self.finish_from(kind, lead, body, Some(&[]))
     }
 
-    /// Like [`Composer::finish_led`] for text about an entry, whose masked links to
-    /// `trusted_hosts` (its sources) are kept; all other moderator text is made inert.
+    /// The single exit of every constructor: the lead, the body and the disclaimer, within the
+    /// limit. A body of FAQ text (`trusted_hosts` given: for an entry, its sources' hosts, whose
+    /// masked links are kept) is made inert; `None` marks the bot's own words, posted as given.
     fn finish_from(
         &self,
         kind: ReplyKind,
         lead: Option<&str>,
         body: &str,
-        trusted_hosts: &[String],
+        trusted_hosts: Option<&[String]>,
     ) -> Reply {
         let text = fit_with_disclaimer(lead, body, &self.faq.texts().disclaimer, trusted_hosts);
         Reply {
