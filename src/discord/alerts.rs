@@ -63,8 +63,8 @@ impl Alert {
         })
     }
 
-    /// The alert's text: role ping, tier, categories, channel and link; no user words.
-    pub(crate) fn text(&self, role: u64) -> String {
+    /// The alert's text after the role ping: tier, categories, channel and link; no user words.
+    pub(crate) fn text(&self) -> String {
         let Self {
             tier,
             categories,
@@ -80,12 +80,12 @@ impl Alert {
         let categories = categories.join(", ");
         match message {
             Some(message) => format!(
-                "<@&{role}> **Safety alert ({tier}: {categories})** in <#{channel}>: {what}. \
+                "**Safety alert ({tier}: {categories})** in <#{channel}>: {what}. \
                  The bot has replied there with {tier} guidance. Please check on them: \
                  https://discord.com/channels/{guild}/{channel}/{message}"
             ),
             None => format!(
-                "<@&{role}> **Safety alert ({tier}: {categories})** in <#{channel}>: {what}, \
+                "**Safety alert ({tier}: {categories})** in <#{channel}>: {what}, \
                  asked privately with `/faq ask`. The bot has shown them {tier} guidance; only \
                  they can see it. https://discord.com/channels/{guild}/{channel}"
             ),
@@ -145,7 +145,7 @@ async fn post(
     (log_channel, role): (u64, u64),
     alert: &Alert,
 ) {
-    let reply = composer.notice(&alert.text(role));
+    let reply = composer.alert(role, &alert.text());
     let message = CreateMessage::new()
         .content(reply.text())
         .allowed_mentions(CreateAllowedMentions::new().roles(vec![RoleId::new(role)]));
@@ -179,8 +179,12 @@ mod tests {
 
     #[test]
     fn the_text_pings_the_role_links_the_message_and_names_tier_and_category() {
-        let text = alert(2, Tier::Crisis).text(9);
-        assert!(text.starts_with("<@&9> "), "{text}");
+        let knowledge = crate::discord::fixture::knowledge();
+        let reply = knowledge
+            .composer()
+            .alert(9, &alert(2, Tier::Crisis).text());
+        let text = reply.text();
+        assert!(text.starts_with("<@&9>\n\n**Safety alert"), "{text}");
         assert!(text.contains("crisis: suicide"), "{text}");
         assert!(
             text.contains("https://discord.com/channels/1/2/3"),
@@ -194,7 +198,7 @@ mod tests {
             message: None,
             ..alert(2, Tier::Urgent)
         }
-        .text(9);
+        .text();
         assert!(
             private.contains("/faq ask") && private.ends_with("channels/1/2"),
             "{private}"

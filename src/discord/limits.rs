@@ -1,10 +1,16 @@
-//! Flood control: the per-user cooldown and the per-channel repeat window.
+//! Flood control: the per-user cooldown, the per-channel repeat window, and repeated emergency
+//! replies.
 //!
-//! Pure: the caller passes the current `Instant`, so the rules are tested without sleeping.
-//! Emergencies bypass both rules.
+//! The caller passes the current `Instant`, so the rules are tested without sleeping.
+//! Emergencies bypass the cooldown and the repeat window: every one is answered. But the same
+//! emergency reply to the same user in the same channel within [`EMERGENCY_REPEAT_WINDOW`] of
+//! the first full one is shortened to a pointer at it ([`EmergencyTurn`]); the first is always
+//! full, and a failed first makes the next one full again.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
 
 /// Tables above this size are swept of expired entries, which bounds memory under a flood.
 const SWEEP_ABOVE: usize = 4_096;
@@ -33,13 +39,68 @@ pub(crate) enum Verdict {
     Repeated,
 }
 
-/// When each user last got a reply, and when each answer was last posted in each channel.
+/// How long after a full emergency reply the same reply to the same user in the same channel is
+/// shortened to a pointer at it.
+pub(crate) const EMERGENCY_REPEAT_WINDOW: Duration = Duration::from_mins(10);
+
+/// Whether an emergency reply goes out in full or points at the first one.
+#[derive(Debug)]
+pub(crate) enum EmergencyTurn {
+    /// The first such reply here: post it in full and report where with [`FirstPosted`].
+    Full(FirstPosted),
+    /// A repeat: post the short form once [`FirstReply::posted`] says where the first one is.
+    Repeat(FirstReply),
+}
+
+/// Held by whoever posts a first full emergency reply; dropped unsent (the post failed), it
+/// lets the next repeat be full again.
+#[derive(Debug)]
+pub(crate) struct FirstPosted(watch::Sender<Option<u64>>);
+
+impl FirstPosted {
+    /// The full reply went out as message `id`: repeats point at it.
+    pub(crate) fn posted(self, id: u64) {
+        self.0.send_replace(Some(id));
+    }
+}
+
+/// A repeat's handle on the first full reply, which may still be on its way.
+#[derive(Debug)]
+pub(crate) struct FirstReply(watch::Receiver<Option<u64>>);
+
+impl FirstReply {
+    /// The first reply's message id once it is posted, waiting at most `wait`; `None` when its
+    /// post failed or took longer (then the repeat is answered in full).
+    pub(crate) async fn posted(mut self, wait: Duration) -> Option<u64> {
+        let posted = tokio::time::timeout(wait, self.0.wait_for(Option::is_some)).await;
+        posted.ok()?.ok().and_then(|id| *id)
+    }
+}
+
+/// The first full emergency reply to one user in one channel.
+#[derive(Debug)]
+struct FirstEmergency {
+    at: Instant,
+    posted: watch::Receiver<Option<u64>>,
+}
+
+impl FirstEmergency {
+    /// Posted, or still being posted: not failed.
+    fn alive(&self) -> bool {
+        self.posted.borrow().is_some() || self.posted.has_changed().is_ok()
+    }
+}
+
+/// When each user last got a reply, when each answer was last posted in each channel, and the
+/// first full emergency replies.
 #[derive(Debug)]
 pub(crate) struct Limits {
     cooldown: Duration,
     repeat_window: Duration,
     last_reply: HashMap<u64, Instant>,
     last_posted: HashMap<(u64, String), Instant>,
+    /// Keyed by user, channel and the full reply's text: the same guidance, not just the tier.
+    emergencies: HashMap<(u64, u64, String), FirstEmergency>,
 }
 
 impl Limits {
@@ -50,7 +111,37 @@ impl Limits {
             repeat_window,
             last_reply: HashMap::new(),
             last_posted: HashMap::new(),
+            emergencies: HashMap::new(),
         }
+    }
+
+    /// Whether the emergency reply `text` to `user` in `channel` at `now` goes out in full (the
+    /// first within [`EMERGENCY_REPEAT_WINDOW`], or the first one's post failed) or points at
+    /// the first. A different text (another tier, other rules' advice) is not a repeat.
+    pub(crate) fn emergency(
+        &mut self,
+        (user, channel): (u64, u64),
+        text: &str,
+        now: Instant,
+    ) -> EmergencyTurn {
+        let key = (user, channel, text.to_owned());
+        if let Some(first) = self.emergencies.get(&key) {
+            if within(Some(&first.at), now, EMERGENCY_REPEAT_WINDOW) && first.alive() {
+                return EmergencyTurn::Repeat(FirstReply(first.posted.clone()));
+            }
+        }
+        if self.emergencies.len() > SWEEP_ABOVE {
+            self.emergencies.retain(|_, first| {
+                within(Some(&first.at), now, EMERGENCY_REPEAT_WINDOW) && first.alive()
+            });
+        }
+        let (posted, receiver) = watch::channel(None);
+        let first = FirstEmergency {
+            at: now,
+            posted: receiver,
+        };
+        self.emergencies.insert(key, first);
+        EmergencyTurn::Full(FirstPosted(posted))
     }
 
     /// Decides on `ask` at `now`, and remembers it when allowed.
@@ -167,6 +258,65 @@ mod tests {
         }
     }
 
+    fn is_full(turn: &EmergencyTurn) -> bool {
+        matches!(turn, EmergencyTurn::Full(_))
+    }
+
+    #[tokio::test]
+    async fn repeated_emergency_replies_point_at_the_first_full_one() {
+        let start = Instant::now();
+        let at = |secs| start + Duration::from_secs(secs);
+        let mut limits = Limits::new(Duration::ZERO, Duration::ZERO);
+        let EmergencyTurn::Full(first) = limits.emergency((USER, CHANNEL), "🚨 call", at(0))
+        else {
+            panic!("the first emergency reply is full");
+        };
+        let EmergencyTurn::Repeat(waiting) = limits.emergency((USER, CHANNEL), "🚨 call", at(1))
+        else {
+            panic!("a repeat while the first is being posted points at it");
+        };
+        first.posted(77);
+        assert_eq!(waiting.posted(Duration::from_mins(1)).await, Some(77));
+        let mut turns = Vec::new();
+        for (who, text, secs, full) in [
+            ((USER, CHANNEL), "🚨 call", 2, false),
+            ((OTHER, CHANNEL), "🚨 call", 3, true),
+            ((USER, CHANNEL + 1), "🚨 call", 4, true),
+            ((USER, CHANNEL), "💛 crisis line", 5, true),
+            ((USER, CHANNEL), "🚨 call", 599, false),
+            ((USER, CHANNEL), "🚨 call", 600, true),
+        ] {
+            let turn = limits.emergency(who, text, at(secs));
+            assert_eq!(is_full(&turn), full, "{who:?} {text} at {secs} s");
+            // Kept, as if still being posted: a dropped first counts as failed.
+            turns.push(turn);
+        }
+        let EmergencyTurn::Repeat(again) = limits.emergency((USER, CHANNEL), "🚨 call", at(601))
+        else {
+            panic!("a repeat of the new first");
+        };
+        assert_eq!(
+            again.posted(Duration::from_millis(10)).await,
+            None,
+            "not posted yet"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_first_reply_makes_the_next_one_full() {
+        let now = Instant::now();
+        let mut limits = Limits::new(Duration::ZERO, Duration::ZERO);
+        let first = limits.emergency((USER, CHANNEL), "🚨 call", now);
+        let EmergencyTurn::Repeat(waiting) = limits.emergency((USER, CHANNEL), "🚨 call", now)
+        else {
+            panic!("a repeat");
+        };
+        drop(first);
+        assert_eq!(waiting.posted(Duration::from_mins(1)).await, None);
+        let turn = limits.emergency((USER, CHANNEL), "🚨 call", now);
+        assert!(is_full(&turn), "the first never went out");
+    }
+
     #[test]
     fn a_flood_of_users_is_swept() {
         let start = Instant::now();
@@ -177,5 +327,12 @@ mod tests {
         }
         assert!(limits.last_reply.len() <= SWEEP_ABOVE + 1);
         assert!(limits.last_posted.len() <= SWEEP_ABOVE + 1);
+        for user in 0..3 * SWEEP_ABOVE as u64 {
+            let now = start + Duration::from_secs(user);
+            if let EmergencyTurn::Full(first) = limits.emergency((user, CHANNEL), "🚨", now) {
+                first.posted(user);
+            }
+        }
+        assert!(limits.emergencies.len() <= SWEEP_ABOVE + 1);
     }
 }

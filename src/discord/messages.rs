@@ -1,16 +1,16 @@
 //! Questions in messages: which messages the bot looks at (support channels and their threads,
 //! mentions, DMs), whether it replies (silence on no match in support channels, the cooldown, the
-//! repeat window; safety replies always go), what it records, and the moderator alert a reply
-//! calls for.
+//! repeat window; safety replies always go, a repeated emergency reply shortened to a pointer at
+//! the first), what it records, and the moderator alert a reply calls for.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serenity::all::{Context as SerenityContext, GuildId, Message, MessageType, UserId};
 
 use super::alerts::{self, Alert};
 use super::buttons::{self, Placement};
 use super::insights::{Handled, Pending};
-use super::limits::{Ask, Limits, Verdict};
+use super::limits::{Ask, EmergencyTurn, FirstPosted, FirstReply, Limits, Verdict};
 use super::threads::Known;
 use super::{outgoing, retry, Data, Error};
 use prolobot_core::{Knowledge, Reply, ReplyKind};
@@ -54,11 +54,20 @@ pub(crate) fn trigger(message: &Message, bot: UserId, in_support_channel: bool) 
     }
 }
 
+/// How long a repeated emergency reply waits for the first one to be posted before it is sent
+/// in full instead: never silence, and never a pointer to nothing.
+const FIRST_REPLY_WAIT: Duration = Duration::from_secs(10);
+
 /// What to do with a composed reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Plan {
     /// Post it.
     Reply,
+    /// Post this emergency reply in full, and report where it went: later repeats point at it.
+    FirstEmergency(FirstPosted),
+    /// The same emergency reply went to this user here a moment ago: post the tier's guidance
+    /// and a pointer to that first reply instead.
+    RepeatEmergency(FirstReply),
     /// Stay silent; `record` says whether the question still counts as handled.
     Silent {
         /// Record the question for the insight report.
@@ -69,14 +78,15 @@ pub(crate) enum Plan {
 }
 
 impl Plan {
-    fn records(self) -> bool {
-        matches!(self, Plan::Reply | Plan::Silent { record: true, .. })
+    fn records(&self) -> bool {
+        !matches!(self, Plan::Silent { record: false, .. })
     }
 }
 
 /// Decides whether `reply` is posted. Support channels stay silent on no match (but record it);
 /// the cooldown applies everywhere, the repeat window in support channels; safety replies
-/// (a tier's guidance or the safety-net line) always go.
+/// (a tier's guidance or the safety-net line) always go, a tier's guidance repeated to the same
+/// user in the same channel as a pointer to the first full one.
 pub(crate) fn plan(
     trigger: Trigger,
     reply: &Reply,
@@ -88,6 +98,12 @@ pub(crate) fn plan(
         return Plan::Silent {
             record: true,
             why: "no match in a support channel",
+        };
+    }
+    if reply.kind() == ReplyKind::Emergency && reply.tier().is_some() {
+        return match limits.emergency((user, channel), reply.text(), now) {
+            EmergencyTurn::Full(first) => Plan::FirstEmergency(first),
+            EmergencyTurn::Repeat(first) => Plan::RepeatEmergency(first),
         };
     }
     let key = (trigger == Trigger::Support)
@@ -209,17 +225,25 @@ pub(super) async fn on_message(
     };
     // A question the bot replies to is recorded once its reply went out; a silence at once.
     let pending = match handled.filter(|_| plan.records()) {
-        Some(handled) if plan == Plan::Reply => data.insights.reserve(handled),
+        Some(handled) if !matches!(plan, Plan::Silent { .. }) => data.insights.reserve(handled),
         Some(handled) => {
             data.insights.record(handled);
             None
         }
         None => None,
     };
-    if let Plan::Silent { why, .. } = plan {
-        tracing::debug!(?trigger, kind = ?reply.kind(), why, "not replying");
-        return Ok(());
-    }
+    let (reply, first) = match plan {
+        Plan::Silent { why, .. } => {
+            tracing::debug!(?trigger, kind = ?reply.kind(), why, "not replying");
+            return Ok(());
+        }
+        Plan::Reply => (reply, None),
+        Plan::FirstEmergency(first) => (reply, Some(first)),
+        Plan::RepeatEmergency(first) => (
+            repeat_or_full(&knowledge, reply, message, first).await,
+            None,
+        ),
+    };
     let placement = Placement {
         asker,
         question: pending.as_ref().map(Pending::id),
@@ -235,13 +259,16 @@ pub(super) async fn on_message(
     };
     // Never closed, so the permit always comes.
     let permit = in_flight.acquire().await.ok();
-    retry::on_rate_limit("reply", || {
+    let sent = retry::on_rate_limit("reply", || {
         message.channel_id.send_message(&ctx.http, post.clone())
     })
     .await?;
     drop(permit);
     if let Some(pending) = pending {
         pending.sent();
+    }
+    if let Some(first) = first {
+        first.posted(sent.id.get());
     }
     tracing::info!(?trigger, kind = ?reply.kind(), entry = reply.entry_id(), channel, "replied");
     if let Some(alert) = alert {
@@ -252,6 +279,27 @@ pub(super) async fn on_message(
 
 /// A reply, what to record about it and the alert it calls for.
 type Composed = (Reply, Option<Handled>, Option<Alert>);
+
+/// The short reply to a repeated emergency `full`: the tier's guidance and a link to the first
+/// reply; `full` itself when the first was not posted in time (or failed).
+async fn repeat_or_full(
+    knowledge: &Knowledge,
+    full: Reply,
+    message: &Message,
+    first: FirstReply,
+) -> Reply {
+    let (Some(tier), Some(first)) = (full.tier(), first.posted(FIRST_REPLY_WAIT).await) else {
+        return full;
+    };
+    let guild = message
+        .guild_id
+        .map_or_else(|| "@me".to_owned(), |guild| guild.to_string());
+    let link = format!(
+        "https://discord.com/channels/{guild}/{}/{first}",
+        message.channel_id
+    );
+    knowledge.composer().emergency_repeat(tier, &link)
+}
 
 /// The reply to `message`, what to record about it (nothing for a bare mention, which gets the
 /// topic list), and the moderator alert it calls for (only in a server: DMs are never
@@ -358,9 +406,9 @@ mod tests {
         let mut limits = Limits::new(Duration::from_secs(10), Duration::from_mins(5));
         let at = |secs| start + Duration::from_secs(secs);
         // (replied, recorded) of a plan.
-        let shape = |plan: Plan| match plan {
-            Plan::Reply => (true, true),
-            Plan::Silent { record, .. } => (false, record),
+        let shape = |plan: &Plan| match plan {
+            Plan::Silent { record, .. } => (false, *record),
+            _ => (true, true),
         };
         // (trigger, reply, user, seconds, (replied, recorded)); cooldown 10 s, window 300 s.
         let steps = [
@@ -375,7 +423,36 @@ mod tests {
         ];
         for (i, (trigger, reply, user, secs, expected)) in steps.into_iter().enumerate() {
             let plan = plan(trigger, reply, (user, SUPPORT), &mut limits, at(secs));
-            assert_eq!(shape(plan), expected, "step {i}: {plan:?}");
+            assert_eq!(shape(&plan), expected, "step {i}: {plan:?}");
         }
+    }
+
+    #[test]
+    fn a_repeated_emergency_reply_is_planned_as_a_pointer_to_the_first() {
+        let knowledge = fixture::knowledge();
+        let composer = knowledge.composer();
+        let rules: Vec<_> = knowledge.faq().red_flags().rules.iter().collect();
+        let emergency = composer.emergency(&rules);
+        let net = composer.decision(&prolobot_core::Decision::NoMatch {
+            confidence: 0.0,
+            safety_net: true,
+        });
+        let now = Instant::now();
+        let mut limits = Limits::new(Duration::from_secs(10), Duration::from_mins(5));
+        let mut plan_for =
+            |reply, user| plan(Trigger::Support, reply, (user, SUPPORT), &mut limits, now);
+        // Held while "being posted": a first dropped unposted counts as failed.
+        let first = plan_for(&emergency, 1);
+        assert!(matches!(first, Plan::FirstEmergency(_)));
+        for _ in 0..3 {
+            assert!(matches!(plan_for(&emergency, 1), Plan::RepeatEmergency(_)));
+        }
+        let other = plan_for(&emergency, 2);
+        assert!(matches!(other, Plan::FirstEmergency(_)), "another user");
+        assert_eq!(net.kind(), ReplyKind::SafetyNet);
+        assert!(
+            matches!(plan_for(&net, 1), Plan::Reply),
+            "the safety-net line is left as it is"
+        );
     }
 }

@@ -1,14 +1,18 @@
 //! Abuse: hostile text is never echoed with live Markdown or mentions, moderator commands are
-//! refused server-side to non-moderators whatever Discord lets them invoke, and a flood from one
-//! user gets one answer.
+//! refused server-side to non-moderators whatever Discord lets them invoke, a flood from one
+//! user gets one answer, an emergency flood one full reply and pointers to it, and mentions or
+//! masked links a moderator wrote into an answer are posted inert.
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use prolobot_core::Tier;
+
 use crate::bot::{
-    answered_questions, disclaimer, is_log_post, is_reply_to, no_pings, reply_in, start_bot,
-    start_bot_with, Options, COST_QUESTION, MOD_ROLE, OTHER_CHANNEL, OTHER_USER,
+    answered_questions, disclaimer, expected_text, is_log_post, is_reply_to, library, no_pings,
+    reply_in, reply_to, shipped_faq_text, start_bot, start_bot_with, Options, COST_QUESTION,
+    MOD_ROLE, OTHER_CHANNEL, OTHER_USER,
 };
 use crate::fake::{FakeDiscord, InteractionSpec, MessageSpec, TIMEOUT};
 use crate::hostile::{echoed_marker, inputs};
@@ -218,4 +222,127 @@ async fn a_flood_from_one_user_gets_one_answer() {
 
     let answered = fake.requests().iter().filter(|r| is_flood_reply(r)).count();
     assert_eq!(answered, 1, "{}", fake.dump());
+}
+
+/// An emergency written as people write it.
+const EMERGENCY: &str = "I have crushing chest pain right now";
+/// A crisis, another tier than [`EMERGENCY`].
+const CRISIS: &str = "honestly i'd rather not be here anymore, everyone would be better off";
+
+fn text_of(request: &crate::fake::RecordedRequest) -> &str {
+    request
+        .json("/content")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// One user reports the same emergency 30 times at once in a support channel: one full reply,
+/// and 29 that lead with the tier's guidance, point at that reply and carry the disclaimer.
+/// Another user still gets the full reply, and the same user's crisis (another tier) too.
+#[tokio::test]
+async fn an_emergency_flood_gets_one_full_reply_and_pointers_to_it() {
+    const FLOOD: usize = 30;
+    assert_eq!(library().decide(EMERGENCY).tier(), Some(Tier::Emergency));
+    assert_eq!(library().decide(CRISIS).tier(), Some(Tier::Crisis));
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake).await;
+    let full = expected_text(EMERGENCY);
+    let emergency_line = format!("🚨 {}", library().faq().texts().emergency.trim());
+
+    let mut flood = Vec::new();
+    for _ in 0..FLOOD {
+        flood.push(fake.send_message(MessageSpec::guild(EMERGENCY)).await);
+    }
+    let mut replies = Vec::new();
+    for &id in &flood {
+        replies.push(reply_to(&fake, id).await);
+    }
+    let mut full_replies = replies.iter().filter(|r| text_of(r) == full);
+    let first = full_replies.next().expect("one full reply");
+    assert!(full_replies.next().is_none(), "only one full reply");
+    let first_id = first
+        .response
+        .as_ref()
+        .and_then(|message| message["id"].as_str())
+        .expect("the posted message's id");
+    let link = format!(
+        "https://discord.com/channels/{}/{}/{first_id}",
+        FakeDiscord::GUILD_ID,
+        FakeDiscord::CHANNEL_ID
+    );
+    let short: Vec<&str> = replies
+        .iter()
+        .map(text_of)
+        .filter(|text| *text != full)
+        .collect();
+    assert_eq!(short.len(), FLOOD - 1);
+    for text in short {
+        assert!(text.starts_with(&emergency_line), "{text}");
+        assert!(text.contains(&link), "{text}");
+        assert!(text.contains(disclaimer()), "{text}");
+        assert!(text.chars().count() < full.chars().count(), "{text}");
+    }
+
+    let other = fake
+        .send_message(MessageSpec {
+            author_id: OTHER_USER,
+            ..MessageSpec::guild(EMERGENCY)
+        })
+        .await;
+    assert_eq!(text_of(&reply_to(&fake, other).await), full);
+    let crisis = fake.send_message(MessageSpec::guild(CRISIS)).await;
+    assert_eq!(
+        text_of(&reply_to(&fake, crisis).await),
+        expected_text(CRISIS)
+    );
+}
+
+/// An answer a moderator wrote with `@everyone`, a role mention and a masked link to a domain
+/// its sources do not have: the reload report warns, and the posted answer shows all of it as
+/// inert text with the link's real address.
+#[tokio::test]
+async fn mentions_and_masked_links_in_an_answer_are_posted_inert() {
+    const QUESTION: &str = "where can I park my car at the clinic";
+    const ENTRY: &str = r#"
+[[entry]]
+id = "parking"
+title = "Parking at the clinic"
+medical = false
+questions = [
+  "where can I park my car at the clinic",
+  "is there parking at the clinic",
+  "where do I park for my appointment",
+]
+keywords = ["parking", "park", "car park"]
+answer = "@everyone: ask <@&42> for a permit, see [clinic.example](https://evil.example/park)."
+"#;
+    let fake = FakeDiscord::start().await;
+    let bot = start_bot(&fake).await;
+
+    std::fs::write(bot.faq_path(), shipped_faq_text() + ENTRY).expect("edit faq.toml");
+    let report = fake.wait_for_request(is_log_post, TIMEOUT).await;
+    let report = text_of(&report);
+    assert!(report.starts_with("Reloaded"), "{report}");
+    for warned in [
+        "`parking`, `answer`",
+        "everyone",
+        "mentions a role",
+        "evil.example",
+    ] {
+        assert!(report.contains(warned), "{warned:?} not in {report}");
+    }
+
+    let id = fake.send_message(MessageSpec::guild(QUESTION)).await;
+    let reply = reply_to(&fake, id).await;
+    let text = text_of(&reply);
+    assert!(
+        text.contains(
+            "@\u{200b}everyone: ask <@\u{200b}&42> for a permit, see clinic.example (https://evil.example/park)."
+        ),
+        "{text}"
+    );
+    for live in ["@everyone", "<@&42>", "](https://"] {
+        assert!(!text.contains(live), "{live:?} posted live: {text}");
+    }
+    assert_eq!(reply.json("/allowed_mentions"), Some(&no_pings()));
 }

@@ -44,6 +44,10 @@ fn every_reply(faq: &Faq) -> Vec<Reply> {
     let rules: Vec<_> = faq.red_flags().rules.iter().collect();
     replies.extend(rules.iter().map(|r| composer.emergency(&[r])));
     replies.push(composer.emergency(&rules));
+    replies.extend(
+        [Tier::Urgent, Tier::Emergency, Tier::Crisis]
+            .map(|tier| composer.emergency_repeat(tier, FIRST_REPLY)),
+    );
     let knowledge = Knowledge::new(faq.clone());
     let net = knowledge.decide("is it normal to get a fever after prolo");
     assert!(
@@ -78,6 +82,44 @@ fn every_reply_path_carries_the_disclaimer() {
     }
     for reply in &replies {
         assert_carries_disclaimer(&faq, reply);
+    }
+}
+
+/// A jump link to a reply the bot posted earlier.
+const FIRST_REPLY: &str = "https://discord.com/channels/1/2/3";
+
+#[test]
+fn a_repeated_emergency_reply_leads_with_its_tier_guidance_and_points_at_the_first() {
+    let faq = shipped_faq();
+    let composer = Composer::new(&faq);
+    let texts = faq.texts();
+    for (tier, lead) in [
+        (Tier::Urgent, format!("⚠️ {}", texts.urgent.trim())),
+        (Tier::Emergency, format!("🚨 {}", texts.emergency.trim())),
+        (Tier::Crisis, format!("💛 {}", texts.crisis.trim())),
+    ] {
+        let rules: Vec<_> = faq
+            .red_flags()
+            .rules
+            .iter()
+            .filter(|rule| rule.tier == tier)
+            .collect();
+        let full = composer.emergency(&rules);
+        let short = composer.emergency_repeat(tier, FIRST_REPLY);
+        assert_eq!(
+            (short.kind(), short.tier()),
+            (ReplyKind::Emergency, Some(tier))
+        );
+        assert_eq!(full.tier(), Some(tier));
+        assert!(short.text().starts_with(&lead), "{}", short.text());
+        assert!(short.text().contains(FIRST_REPLY), "{}", short.text());
+        assert!(
+            short.text().chars().count() < full.text().chars().count(),
+            "shorter than the full reply"
+        );
+        for advice in rules.iter().filter_map(|rule| rule.advice.as_deref()) {
+            assert!(!short.text().contains(advice.trim()), "{}", short.text());
+        }
     }
 }
 

@@ -414,6 +414,132 @@ fn an_example_question_in_two_entries_is_only_a_warning() {
     );
 }
 
+/// The warnings of `source`, which must still load.
+fn warnings(source: &str) -> Vec<(usize, usize, Problem)> {
+    let loaded = Faq::from_toml_str(source).expect("warnings do not reject the file");
+    loaded
+        .warnings
+        .into_iter()
+        .map(|d| (d.line, d.column, d.problem))
+        .collect()
+}
+
+const ANSWER: &str = "answer = \"It is a thing.\"";
+
+#[test]
+fn a_mass_mention_in_an_answer_is_a_warning_naming_the_entry_and_field() {
+    let found = warnings(&broken(ANSWER, "answer = \"Tell @everyone.\""));
+    let problem = Problem::MassMention {
+        place: "entry `what-is-it`, `answer`".into(),
+        mention: "@everyone".into(),
+    };
+    assert_eq!(found, [(29, 10, problem.clone())]);
+    let said = problem.to_string();
+    assert!(
+        said.contains("pings nobody") && said.contains("remove it"),
+        "{said}"
+    );
+}
+
+#[test]
+fn role_and_user_mentions_in_posted_texts_are_warnings() {
+    let source = broken(ANSWER, "answer = \"Ask <@&42>.\"").replace(
+        "no_match = \"I don't know that one.\"",
+        "no_match = \"I don't know that one.\"\ncontact = \"Ask <@!7> or @here\"",
+    );
+    let found = warnings(&source);
+    assert_eq!(
+        found,
+        [
+            (
+                10,
+                11,
+                Problem::DirectMention {
+                    place: "`[texts]` `contact`".into(),
+                    what: "user",
+                    mention: "<@!7>".into(),
+                }
+            ),
+            (
+                10,
+                11,
+                Problem::MassMention {
+                    place: "`[texts]` `contact`".into(),
+                    mention: "@here".into(),
+                }
+            ),
+            (
+                30,
+                10,
+                Problem::DirectMention {
+                    place: "entry `what-is-it`, `answer`".into(),
+                    what: "role",
+                    mention: "<@&42>".into(),
+                }
+            ),
+        ]
+    );
+    assert!(found[2].2.to_string().contains("name the role in words"));
+}
+
+#[test]
+fn a_masked_link_whose_text_names_another_domain_is_a_warning() {
+    let source = broken(
+        ANSWER,
+        "answer = \"See [nih.gov](https://nih.gov.evil.example/x).\"",
+    )
+    .replace(
+        "sources = [\"Someone 2020\"]",
+        "sources = [\"Someone 2020, https://evil.example/paper\"]",
+    );
+    let found = warnings(&source);
+    let problem = Problem::MisleadingLink {
+        place: "entry `what-is-it`, `answer`".into(),
+        named: "nih.gov".into(),
+        host: "nih.gov.evil.example".into(),
+    };
+    assert_eq!(found, [(29, 10, problem.clone())]);
+    assert!(problem.to_string().contains("the real address shows"));
+}
+
+#[test]
+fn a_masked_link_outside_the_entry_sources_is_a_warning() {
+    let source = broken(
+        ANSWER,
+        "answer = \"Book [online](https://clinic.example/book).\"",
+    )
+    .replace(
+        "tier = \"urgent\"",
+        "tier = \"urgent\"\nadvice = \"Call [us](https://clinic.example/call).\"",
+    );
+    let found = warnings(&source);
+    let entry = Problem::UntrustedLink {
+        place: "entry `what-is-it`, `answer`".into(),
+        host: "clinic.example".into(),
+        in_entry: true,
+    };
+    let rule = Problem::UntrustedLink {
+        place: "rule `infection`, `advice`".into(),
+        host: "clinic.example".into(),
+        in_entry: false,
+    };
+    assert_eq!(found, [(22, 10, rule), (30, 10, entry.clone())]);
+    assert!(entry.to_string().contains("add the address to `sources`"));
+}
+
+#[test]
+fn links_to_the_sources_emails_and_at_signs_are_not_warned_about() {
+    let source = broken(
+        ANSWER,
+        "answer = \"Read [the review](https://www.ncbi.nlm.nih.gov/pmc/1), write to a@b.org, ask @ the clinic.\"",
+    )
+    .replace(
+        "sources = [\"Someone 2020\"]",
+        "sources = [\"Someone 2020, https://ncbi.nlm.nih.gov/pmc/1\"]",
+    );
+    assert_eq!(warnings(&source), []);
+}
+
 #[test]
 fn safety_rule_mistakes_are_positioned_in_plain_words() {
     let found = errors(&broken("tier = \"urgent\"", "tier = \"urgant\""));

@@ -49,12 +49,14 @@
 //! # Inside
 //! `faq` (model and validation with line:column diagnostics), `text` (normalisation),
 //! `fuzzy` (typo correction), `safety` (crisis, emergency and urgent detection), `matcher`
-//! (routing), `render` (message limits and shared text shapes), `reply` (the one composer),
+//! (routing), `render` (message limits and shared text shapes), `inert` (mentions and masked
+//! links in moderator text made harmless), `reply` (the one composer),
 //! `knowledge` (the front door) and `eval` (labelled question sets).
 
 mod eval;
 mod faq;
 mod fuzzy;
+mod inert;
 mod knowledge;
 mod matcher;
 mod render;

@@ -1,13 +1,14 @@
 //! Reply composition: the one place where everything the bot says is put into words.
 //!
 //! A [`Reply`] can only be built here, and every constructor ends in the same private
-//! `finish`, which appends the FAQ's disclaimer and keeps the text within Discord's message
-//! limit. Adapters (Discord, CLI) send a `Reply` as it is, so no output path can skip the
-//! disclaimer.
+//! `finish_from`, which makes FAQ text inert (mentions, masked links elsewhere), appends the
+//! FAQ's disclaimer and keeps the text within Discord's message limit. Adapters (Discord, CLI)
+//! send a `Reply` as it is, so no output path can skip the disclaimer.
 
 use std::fmt::Write as _;
 
 use crate::faq::{Entry, Faq, RedFlagRule, Tier};
+use crate::inert::{neutralise, source_hosts};
 use crate::matcher::{Decision, Service};
 use crate::render::{answer_body, fit_with_disclaimer};
 
@@ -46,6 +47,7 @@ pub struct Suggestion {
 pub struct Reply {
     kind: ReplyKind,
     text: String,
+    tier: Option<Tier>,
     entry_id: Option<String>,
     has_detail: bool,
     suggestions: Vec<Suggestion>,
@@ -63,6 +65,12 @@ impl Reply {
     #[must_use]
     pub fn kind(&self) -> ReplyKind {
         self.kind
+    }
+
+    /// The tier whose guidance this is, for emergency replies.
+    #[must_use]
+    pub fn tier(&self) -> Option<Tier> {
+        self.tier
     }
 
     /// The answered entry, for answers and details.
@@ -162,8 +170,10 @@ impl<'f> Composer<'f> {
     }
 
     /// A reply about one entry; an answer offers the entry's detail when it has one.
+    /// Masked links in its text stay as written only when they lead to the entry's sources.
     fn entry_led(&self, kind: ReplyKind, entry: &Entry, lead: Option<&str>, body: &str) -> Reply {
-        let mut reply = self.finish_led(kind, lead, body);
+        let hosts = source_hosts(&entry.sources);
+        let mut reply = self.finish_from(kind, lead, body, Some(&hosts));
         reply.entry_id = Some(entry.id.clone());
         reply.has_detail = kind == ReplyKind::Answer && entry.detail.is_some();
         reply
@@ -235,17 +245,12 @@ impl<'f> Composer<'f> {
     /// once, most serious first); no FAQ content.
     #[must_use]
     pub fn emergency(&self, rules: &[&RedFlagRule]) -> Reply {
-        let texts = self.faq.texts();
         let tier = rules
             .iter()
             .map(|r| r.tier)
             .max()
             .unwrap_or(Tier::Emergency);
-        let mut body = match tier {
-            Tier::Crisis => format!("💛 {}", texts.crisis.trim()),
-            Tier::Emergency => format!("🚨 {}", texts.emergency.trim()),
-            Tier::Urgent => format!("⚠️ {}", texts.urgent.trim()),
-        };
+        let mut body = self.tier_line(tier);
         let mut ordered: Vec<&RedFlagRule> = rules.to_vec();
         ordered.sort_by_key(|r| std::cmp::Reverse(r.tier));
         let mut given: Vec<&str> = Vec::new();
@@ -257,11 +262,37 @@ impl<'f> Composer<'f> {
                 body.push_str(advice);
             }
         }
-        self.finish(ReplyKind::Emergency, &body)
+        let mut reply = self.finish(ReplyKind::Emergency, &body);
+        reply.tier = Some(tier);
+        reply
+    }
+
+    /// The short reply to someone who keeps reporting the same emergency in one place: the
+    /// tier's own guidance (never left out), then a pointer to the full reply already posted at
+    /// `first_reply` (a link to that message) instead of repeating every rule's advice.
+    #[must_use]
+    pub fn emergency_repeat(&self, tier: Tier, first_reply: &str) -> Reply {
+        let body = format!(
+            "{}\n\nMy full reply to this is here: {first_reply}",
+            self.tier_line(tier)
+        );
+        let mut reply = self.finish(ReplyKind::Emergency, &body);
+        reply.tier = Some(tier);
+        reply
+    }
+
+    /// The tier's guidance with its sign, as every emergency reply opens.
+    fn tier_line(&self, tier: Tier) -> String {
+        let texts = self.faq.texts();
+        match tier {
+            Tier::Crisis => format!("💛 {}", texts.crisis.trim()),
+            Tier::Emergency => format!("🚨 {}", texts.emergency.trim()),
+            Tier::Urgent => format!("⚠️ {}", texts.urgent.trim()),
+        }
     }
 
     fn safety_net_line(&self) -> String {
-        format!("⚠️ {}", self.faq.texts().safety_net.trim())
+        format!("⚠️ {}", neutralise(self.faq.texts().safety_net.trim(), &[]))
     }
 
     /// The list of topics, for `/faq list` and the no-match path.
@@ -281,26 +312,49 @@ impl<'f> Composer<'f> {
     /// Informational text such as a reload result or an explanation.
     #[must_use]
     pub fn notice(&self, text: &str) -> Reply {
-        self.finish(ReplyKind::Notice, text)
+        self.finish_from(ReplyKind::Notice, None, text, None)
+    }
+
+    /// A moderator alert: the alert role's mention on its own line (the one mention the bot
+    /// ever pings with; the adapter allows pings for that role alone), then `text`, the bot's
+    /// own words.
+    #[must_use]
+    pub fn alert(&self, role: u64, text: &str) -> Reply {
+        self.finish_from(ReplyKind::Notice, Some(&format!("<@&{role}>")), text, None)
     }
 
     /// A polite error shown to a user.
     #[must_use]
     pub fn error(&self, text: &str) -> Reply {
-        self.finish(ReplyKind::Error, &format!("Sorry, {text}"))
+        self.finish_from(ReplyKind::Error, None, &format!("Sorry, {text}"), None)
     }
 
-    /// The single exit of every constructor: body, then the disclaimer, within the limit.
+    /// A reply of FAQ text (made inert, no masked link kept), then the disclaimer, within the
+    /// limit.
     fn finish(&self, kind: ReplyKind, body: &str) -> Reply {
         self.finish_led(kind, None, body)
     }
 
     /// Like [`Composer::finish`] with a line on top (the safety net), which is never cut.
     fn finish_led(&self, kind: ReplyKind, lead: Option<&str>, body: &str) -> Reply {
-        let text = fit_with_disclaimer(lead, body, &self.faq.texts().disclaimer);
+        self.finish_from(kind, lead, body, Some(&[]))
+    }
+
+    /// The single exit of every constructor: the lead, the body and the disclaimer, within the
+    /// limit. A body of FAQ text (`trusted_hosts` given: for an entry, its sources' hosts, whose
+    /// masked links are kept) is made inert; `None` marks the bot's own words, posted as given.
+    fn finish_from(
+        &self,
+        kind: ReplyKind,
+        lead: Option<&str>,
+        body: &str,
+        trusted_hosts: Option<&[String]>,
+    ) -> Reply {
+        let text = fit_with_disclaimer(lead, body, &self.faq.texts().disclaimer, trusted_hosts);
         Reply {
             kind,
             text,
+            tier: None,
             entry_id: None,
             has_detail: false,
             suggestions: Vec::new(),

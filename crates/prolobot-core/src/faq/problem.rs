@@ -253,6 +253,44 @@ pub enum Problem {
         "example question also appears in entry `{0}`; a question should have one right answer"
     )]
     DuplicateQuestion(String),
+    /// Warning: `@everyone` or `@here` in text the bot posts.
+    #[error("{place} contains `{mention}`: the bot posts it as plain text and pings nobody, but it reads as a call to everyone; remove it")]
+    MassMention {
+        /// Where: the entry (or `[texts]`, or the rule) and the field.
+        place: String,
+        /// The mention as written.
+        mention: String,
+    },
+    /// Warning: a role or user mention (`<@&id>`, `<@id>`) in text the bot posts.
+    #[error("{place} mentions a {what} (`{mention}`): the bot posts it as plain text and pings nobody, and readers see only a number; name the {what} in words instead")]
+    DirectMention {
+        /// Where: the entry (or `[texts]`, or the rule) and the field.
+        place: String,
+        /// "role" or "user".
+        what: &'static str,
+        /// The mention as written.
+        mention: String,
+    },
+    /// Warning: a masked link whose visible text names another domain than its target.
+    #[error("{place} has a masked link that shows `{named}` but leads to `{host}`: the bot posts it as `text (address)` so the real address shows; make the text match the address, or write the address itself")]
+    MisleadingLink {
+        /// Where: the entry (or `[texts]`, or the rule) and the field.
+        place: String,
+        /// The domain the visible text names.
+        named: String,
+        /// Where the link really goes.
+        host: String,
+    },
+    /// Warning: a masked link to a host that is not among the entry's `sources` links.
+    #[error("{place} has a masked link to `{host}`, {}: the bot posts it as `text (address)` so the real address shows; {}", if *in_entry { "which is not among this entry's `sources` links" } else { "and only an entry's own `sources` links may stay masked" }, if *in_entry { "add the address to `sources`, or write the address itself" } else { "write the address itself" })]
+    UntrustedLink {
+        /// Where: the entry (or `[texts]`, or the rule) and the field.
+        place: String,
+        /// Where the link really goes.
+        host: String,
+        /// Whether the text belongs to an entry (which has `sources`).
+        in_entry: bool,
+    },
 }
 
 fn did_you_mean(suggestion: Option<&str>) -> String {

@@ -18,6 +18,7 @@ use super::{
     Cues, Entry, EntryKind, Faq, Frame, Loaded, RedFlagRule, RedFlags, Subjects, Synonym, Texts,
     Thresholds, Tier, When, WordClass,
 };
+use crate::inert::{hazards, source_hosts, Hazard};
 use crate::render::{answer_len, DISCLAIMER_LIMIT, MESSAGE_LIMIT, SAFETY_NET_LIMIT};
 use crate::text::{normalise, Analyzer};
 
@@ -299,6 +300,20 @@ fn check_texts(c: &mut Collector<'_>, raw: RawTexts) -> Texts {
         );
     }
     require_text(c, &raw.no_match, "no_match");
+    let posted = [
+        (&raw.disclaimer, "disclaimer"),
+        (&raw.emergency, "emergency"),
+        (&raw.urgent, "urgent"),
+        (&raw.crisis, "crisis"),
+        (&raw.safety_net, "safety_net"),
+        (&raw.no_match, "no_match"),
+    ];
+    for (text, field) in posted
+        .into_iter()
+        .chain(raw.contact.as_ref().map(|t| (t, "contact")))
+    {
+        warn_posted(c, text, &format!("`[texts]` `{field}`"), None);
+    }
     Texts {
         disclaimer: raw.disclaimer.into_inner(),
         emergency: raw.emergency.into_inner(),
@@ -521,6 +536,10 @@ fn check_rule(
             terms.into_iter().map(Spanned::into_inner).collect()
         })
         .collect();
+    if let Some(advice) = &rule.advice {
+        let place = format!("rule `{}`, `advice`", rule.id.get_ref());
+        warn_posted(c, advice, &place, None);
+    }
     RedFlagRule {
         id: rule.id.into_inner(),
         title: rule.title.into_inner(),
@@ -733,6 +752,20 @@ fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &A
             EntryKind::Topic
         }),
     };
+    let hosts: Vec<String> = source_hosts(
+        &raw.sources
+            .iter()
+            .map(|s| s.get_ref().clone())
+            .collect::<Vec<_>>(),
+    );
+    let posted = [(&raw.title, "title"), (&raw.answer, "answer")]
+        .into_iter()
+        .chain(raw.detail.as_ref().map(|detail| (detail, "detail")))
+        .chain(raw.sources.iter().map(|source| (source, "sources")));
+    for (text, field) in posted {
+        let place = format!("entry `{}`, `{field}`", raw.id.get_ref());
+        warn_posted(c, text, &place, Some(&hosts));
+    }
     let answer_span: Range<usize> = raw.answer.span();
     let detail_span: Option<Range<usize>> = raw.detail.as_ref().map(Spanned::span);
     let entry = Entry {
@@ -781,4 +814,41 @@ fn check_entry(c: &mut Collector<'_>, raw: RawEntry, texts: &Texts, analyzer: &A
         }
     }
     entry
+}
+
+/// Warns about what the composer makes inert in `text`, posted as written at `place` (the entry
+/// or table and field): mentions, and masked links that mislead or, where `sources` is given
+/// (an entry's text), lead elsewhere than those links. Text outside entries has no sources, so
+/// any masked link there is shown with its address and warned about.
+fn warn_posted(
+    c: &mut Collector<'_>,
+    text: &Spanned<String>,
+    place: &str,
+    sources: Option<&[String]>,
+) {
+    for found in hazards(text.get_ref(), sources.unwrap_or_default()) {
+        let place = place.to_owned();
+        let problem = match found.hazard {
+            Hazard::MassMention(mention) => Problem::MassMention { place, mention },
+            Hazard::RoleMention(mention) => Problem::DirectMention {
+                place,
+                what: "role",
+                mention,
+            },
+            Hazard::UserMention(mention) => Problem::DirectMention {
+                place,
+                what: "user",
+                mention,
+            },
+            Hazard::MisleadingLink { named, host } => {
+                Problem::MisleadingLink { place, named, host }
+            }
+            Hazard::UntrustedLink { host } => Problem::UntrustedLink {
+                place,
+                host,
+                in_entry: sources.is_some(),
+            },
+        };
+        c.warning(text.span(), problem);
+    }
 }
