@@ -225,10 +225,9 @@ impl Bot {
 
     /// Runs the bot (autosharded, or the configured shard range) until `shutdown` completes or
     /// start-up fails for good. After `shutdown` it keeps reading the events Discord already
-    /// sent until they stop coming (at most [`lifecycle::CATCH_UP`]), then closes the gateway,
-    /// lets the questions in flight finish for up to [`lifecycle::GRACE`], logs how many
-    /// finished and how many could not, and returns; a start-up failure is returned as the
-    /// error.
+    /// sent until they stop coming (at most 2 s), then closes the gateway, lets the questions
+    /// in flight finish for up to 5 s, logs how many finished and how many could not, and
+    /// returns; a start-up failure is returned as the error.
     pub async fn run(
         mut self,
         shutdown: impl Future<Output = ()> + Send + 'static,
