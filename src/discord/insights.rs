@@ -28,22 +28,10 @@ const PRUNE_EVERY: Duration = Duration::from_hours(24);
 /// an answer's normalised question (for "Not helpful"), a few dozen bytes as a rule.
 const RECENT_ROWS: usize = 4_096;
 
-/// A question the bot handled, owned so it can wait for its reply and then the writer.
+/// A question the bot handled: the row to record for it, built when it was decided, kept until
+/// its reply went out and then handed to the writer.
 #[derive(Debug, Clone)]
-pub(crate) struct Handled {
-    /// Guild id; `None` in DMs.
-    pub guild_id: Option<u64>,
-    /// Channel id.
-    pub channel_id: u64,
-    /// The question as normalised by `text::normalise`.
-    pub question: String,
-    /// The outcome.
-    pub outcome: Outcome,
-    /// The answered entry id, or the first fired red-flag rule's id.
-    pub entry_id: Option<String>,
-    /// The match confidence.
-    pub confidence: f32,
-}
+pub(crate) struct Handled(QuestionRow);
 
 impl Handled {
     /// What to record for `decision`, made on `knowledge`, about the raw `question`.
@@ -72,14 +60,15 @@ impl Handled {
         } else {
             decision.confidence().clamp(0.0, 1.0)
         };
-        Self {
+        Self(QuestionRow {
+            at: unix_now(),
             guild_id,
             channel_id,
             question: prolobot_core::normalise(question),
             outcome,
             entry_id,
             confidence,
-        }
+        })
     }
 }
 
@@ -198,7 +187,7 @@ impl Insights {
             return;
         }
         let id = self.shared.writer.reserve_id();
-        let row = handled.into_row(unix_now());
+        let Handled(row) = handled;
         let _ = self.shared.writer.submit(WriterJob::Question {
             id,
             row,
@@ -213,13 +202,14 @@ impl Insights {
             return None;
         }
         let id = self.shared.writer.reserve_id();
-        let is_answer = handled.outcome == Outcome::Answer;
-        let answered = handled
+        let Handled(row) = handled;
+        let is_answer = row.outcome == Outcome::Answer;
+        let answered = row
             .entry_id
             .clone()
             .filter(|_| is_answer)
             .map(|entry_id| AnsweredQuestion {
-                question: handled.question.clone(),
+                question: row.question.clone(),
                 entry_id,
             });
         self.recent().insert(
@@ -234,7 +224,7 @@ impl Insights {
         Some(Pending {
             insights: self.clone(),
             id,
-            row: Some(handled.into_row(unix_now())),
+            row: Some(row),
         })
     }
 
@@ -374,19 +364,6 @@ impl Insights {
     }
 }
 
-impl Handled {
-    fn into_row(self, at: i64) -> QuestionRow {
-        QuestionRow {
-            at,
-            guild_id: self.guild_id,
-            channel_id: self.channel_id,
-            question: self.question,
-            outcome: self.outcome,
-            entry_id: self.entry_id,
-            confidence: self.confidence,
-        }
-    }
-}
 
 /// Keeps a file-size limit (`ulimit -f`, `RLIMIT_FSIZE`) from killing the process: with a
 /// handler registered for `SIGXFSZ`, a write past the limit fails with `EFBIG` instead, which
