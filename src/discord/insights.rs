@@ -204,14 +204,14 @@ impl Insights {
         let id = self.shared.writer.reserve_id();
         let Handled(row) = handled;
         let is_answer = row.outcome == Outcome::Answer;
-        let answered = row
-            .entry_id
-            .clone()
-            .filter(|_| is_answer)
-            .map(|entry_id| AnsweredQuestion {
-                question: row.question.clone(),
-                entry_id,
-            });
+        let answered =
+            row.entry_id
+                .clone()
+                .filter(|_| is_answer)
+                .map(|entry_id| AnsweredQuestion {
+                    question: row.question.clone(),
+                    entry_id,
+                });
         self.recent().insert(
             id,
             RecentRow {
@@ -363,7 +363,6 @@ impl Insights {
             .unwrap_or_else(PoisonError::into_inner)
     }
 }
-
 
 /// Keeps a file-size limit (`ulimit -f`, `RLIMIT_FSIZE`) from killing the process: with a
 /// handler registered for `SIGXFSZ`, a write past the limit fails with `EFBIG` instead, which

@@ -17,6 +17,7 @@ use crate::bot::{
 use crate::fake::{FakeDiscord, InteractionSpec, MessageSpec, TIMEOUT};
 use crate::hostile::{echoed_marker, inputs};
 use crate::interactions::{callback, content, is_ephemeral, sub, text_option};
+use crate::reload::{PARKING_ENTRY, PARKING_QUESTION};
 
 /// Discord's limit on a message, in characters.
 const MESSAGE_LIMIT: usize = 2_000;
@@ -302,24 +303,15 @@ async fn an_emergency_flood_gets_one_full_reply_and_pointers_to_it() {
 /// inert text with the link's real address.
 #[tokio::test]
 async fn mentions_and_masked_links_in_an_answer_are_posted_inert() {
-    const QUESTION: &str = "where can I park my car at the clinic";
-    const ENTRY: &str = r#"
-[[entry]]
-id = "parking"
-title = "Parking at the clinic"
-medical = false
-questions = [
-  "where can I park my car at the clinic",
-  "is there parking at the clinic",
-  "where do I park for my appointment",
-]
-keywords = ["parking", "park", "car park"]
-answer = "@everyone: ask <@&42> for a permit, see [clinic.example](https://evil.example/park)."
-"#;
+    const QUESTION: &str = PARKING_QUESTION;
+    let entry = PARKING_ENTRY.replace(
+        "answer = \"There is free parking behind the clinic.\"",
+        "answer = \"@everyone: ask <@&42> for a permit, see [clinic.example](https://evil.example/park).\"",
+    );
     let fake = FakeDiscord::start().await;
     let bot = start_bot(&fake).await;
 
-    std::fs::write(bot.faq_path(), shipped_faq_text() + ENTRY).expect("edit faq.toml");
+    std::fs::write(bot.faq_path(), shipped_faq_text() + &entry).expect("edit faq.toml");
     let report = fake.wait_for_request(is_log_post, TIMEOUT).await;
     let report = text_of(&report);
     assert!(report.starts_with("Reloaded"), "{report}");

@@ -12,9 +12,11 @@ use crate::bot::{
 };
 use crate::fake::{FakeDiscord, MessageSpec, TIMEOUT};
 
-const PARKING_QUESTION: &str = "where can I park my car at the clinic";
+/// A question only [`PARKING_ENTRY`] answers.
+pub const PARKING_QUESTION: &str = "where can I park my car at the clinic";
 
-const PARKING_ENTRY: &str = r#"
+/// An entry the shipped FAQ does not have, for editing `faq.toml` while the bot runs.
+pub const PARKING_ENTRY: &str = r#"
 [[entry]]
 id = "parking"
 title = "Parking at the clinic"
