@@ -152,7 +152,6 @@ pub struct Data {
     pub(super) alerts: Mutex<AlertLimiter>,
     pub(super) requests_in_flight: tokio::sync::Semaphore,
     pub(super) urgent_in_flight: tokio::sync::Semaphore,
-    pub(super) lifecycle: Arc<Lifecycle>,
     pub(super) thread_parents: ThreadParents,
     _watcher: Option<FaqWatcher>,
     _pruning: AbortOnDrop,
@@ -165,6 +164,25 @@ struct AbortOnDrop(JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// The framework with every event counted as in flight while poise handles it (slash
+/// commands, messages, clicks, autocomplete), so that a shutdown waits for all of them.
+struct Counted {
+    framework: poise::Framework<Data, Error>,
+    lifecycle: Arc<Lifecycle>,
+}
+
+#[serenity::async_trait]
+impl serenity::framework::Framework for Counted {
+    async fn init(&mut self, client: &Client) {
+        self.framework.init(client).await;
+    }
+
+    async fn dispatch(&self, ctx: serenity::all::Context, event: FullEvent) {
+        let _running = self.lifecycle.begin();
+        self.framework.dispatch(ctx, event).await;
     }
 }
 
@@ -206,8 +224,12 @@ pub async fn build_client(
             }
         })
         .build();
+    let counted = Counted {
+        framework,
+        lifecycle: Arc::clone(&lifecycle),
+    };
     let client = ClientBuilder::new_with_http(http, gateway_intents)
-        .framework(framework)
+        .framework(counted)
         .await?;
     Ok(Bot {
         client,
@@ -322,7 +344,6 @@ fn setup(
         alerts: Mutex::new(AlertLimiter::default()),
         requests_in_flight: tokio::sync::Semaphore::new(MAX_REQUESTS_IN_FLIGHT),
         urgent_in_flight: tokio::sync::Semaphore::new(MAX_URGENT_IN_FLIGHT),
-        lifecycle,
         thread_parents: ThreadParents::default(),
         config,
         knowledge,
@@ -443,7 +464,6 @@ fn event_handler<'a>(
     Box::pin(async move {
         let ctx = framework.serenity_context;
         let data = framework.user_data;
-        let _running = data.lifecycle.begin();
         match event {
             FullEvent::Message { new_message } => {
                 messages::on_message(ctx, data, framework.bot_id(), new_message).await

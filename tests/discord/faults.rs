@@ -284,8 +284,8 @@ async fn replies_refused_with_429_behind_the_proxy_are_sent_again() {
     );
 }
 
-/// A shutdown while replies are held up at Discord: the bot closes the gateway but returns only
-/// once every reply in flight went out.
+/// A shutdown while replies (30 messages and a slash command) are held up at Discord: the bot
+/// closes the gateway but returns only once every reply in flight went out.
 #[tokio::test]
 async fn a_shutdown_finishes_the_replies_in_flight_first() {
     const QUESTIONS: usize = 30;
@@ -300,11 +300,19 @@ async fn a_shutdown_finishes_the_replies_in_flight_first() {
         };
         asked.push(fake.send_message(spec).await);
     }
+    // And a slash command whose answer is held longer.
+    fake.delay_next("POST", "/interactions/", Duration::from_secs(2), 1);
+    let question = json!([text_option("question", COST_QUESTION)]);
+    let command = fake
+        .send_interaction(InteractionSpec::guild().slash_command("faq", sub("ask", question)))
+        .await;
     // Every reply has reached Discord and is held there.
     for &id in &asked {
         fake.wait_for_arrival(|r| is_reply_to(r, OTHER_CHANNEL, id), TIMEOUT)
             .await;
     }
+    fake.wait_for_arrival(|r| r.is("POST", &command.callback_path()), TIMEOUT)
+        .await;
 
     bot.stop();
     let ended = tokio::time::timeout(TIMEOUT, bot.client)
@@ -324,6 +332,13 @@ async fn a_shutdown_finishes_the_replies_in_flight_first() {
     assert!(
         unfinished.is_empty(),
         "the bot returned before these replies went out: {unfinished:?}"
+    );
+    let answered = requests
+        .iter()
+        .any(|r| r.is("POST", &command.callback_path()) && r.succeeded());
+    assert!(
+        answered,
+        "the bot returned before the slash command was answered"
     );
 }
 
