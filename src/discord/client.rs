@@ -324,7 +324,7 @@ fn setup(
         Arc::clone(&ctx.http),
         commands,
         config.guild_id,
-        Arc::clone(&lifecycle),
+        lifecycle,
     )));
     let pruning = AbortOnDrop(insights.spawn_pruning());
     if let (Some(role), Some(channel)) = (config.alert_role, config.log_channel) {
