@@ -113,7 +113,7 @@ pub(crate) fn plan(
         user,
         channel,
         repeat_key: key.as_deref(),
-        urgent: matches!(reply.kind(), ReplyKind::Emergency | ReplyKind::SafetyNet),
+        urgent: is_safety(reply),
     };
     match limits.check(ask, now) {
         Verdict::Allow => Plan::Reply,
@@ -126,6 +126,11 @@ pub(crate) fn plan(
             why: "the same reply was posted here recently",
         },
     }
+}
+
+/// Whether `reply` is safety guidance (a tier's, or the safety-net line): it always goes.
+fn is_safety(reply: &Reply) -> bool {
+    matches!(reply.kind(), ReplyKind::Emergency | ReplyKind::SafetyNet)
 }
 
 /// What makes two replies "the same" for the repeat window: the entry, or the suggested set.
@@ -159,12 +164,12 @@ async fn consider(
 ) -> Option<(Trigger, Composed)> {
     let support = &data.config.support_channels;
     let channel = message.channel_id;
-    if let Some(trigger) = trigger(message, bot, support.contains(&channel.get())) {
+    // What the message would be in a support channel: a DM or a mention is that anywhere.
+    let trigger = trigger(message, bot, true)?;
+    if trigger != Trigger::Support || support.contains(&channel.get()) {
         return Some((trigger, compose(knowledge, trigger, message)?));
     }
-    let might_be_support_thread =
-        !support.is_empty() && trigger(message, bot, true) == Some(Trigger::Support);
-    if !might_be_support_thread {
+    if support.is_empty() {
         return None;
     }
     let in_support = |parent: Option<serenity::all::ChannelId>| {
@@ -177,10 +182,9 @@ async fn consider(
             .map(|composed| (Trigger::Support, composed));
     }
     let composed = compose(knowledge, Trigger::Support, message)?;
-    let urgent = match composed.0.kind() {
-        ReplyKind::NoMatch => return None,
-        kind => matches!(kind, ReplyKind::Emergency | ReplyKind::SafetyNet),
-    };
+    if composed.0.kind() == ReplyKind::NoMatch {
+        return None;
+    }
     // Never closed, so the permit always comes.
     let permit = data.requests_in_flight.acquire().await.ok();
     let known = data.thread_parents.look_up(&ctx.http, channel).await;
@@ -188,7 +192,7 @@ async fn consider(
     let answer = match known {
         Known::Parent(parent) => in_support(parent),
         // Unknown, because Discord did not say: a report of danger is answered anyway.
-        Known::Nothing | Known::FailedUntil(_) => urgent,
+        Known::Nothing | Known::FailedUntil(_) => is_safety(&composed.0),
     };
     answer.then_some((Trigger::Support, composed))
 }
@@ -251,8 +255,7 @@ pub(super) async fn on_message(
     };
     let rows = buttons::rows(&reply, placement);
     let post = outgoing::reply_to(message, &reply, rows);
-    let urgent = matches!(reply.kind(), ReplyKind::Emergency | ReplyKind::SafetyNet);
-    let in_flight = if urgent {
+    let in_flight = if is_safety(&reply) {
         &data.urgent_in_flight
     } else {
         &data.requests_in_flight
