@@ -1,7 +1,8 @@
 //! The disclaimer invariant: every reply path carries the disclaimer and fits a Discord message.
 
 use prolobot_core::{
-    Composer, Decision, EntryRef, Faq, Knowledge, Outcome, Reply, ReplyKind, Tier, MESSAGE_LIMIT,
+    Composer, Decision, EntryRef, Faq, Knowledge, Outcome, Reply, ReplyKind, Service, Tier,
+    MESSAGE_LIMIT,
 };
 use proptest::prelude::*;
 
@@ -36,6 +37,8 @@ fn every_reply(faq: &Faq) -> Vec<Reply> {
         composer.error("something went wrong"),
         composer.notice(&"x".repeat(5_000)),
         composer.error(&"y".repeat(5_000)),
+        composer.alert(1, "a moderator alert"),
+        composer.alert(1, &"z".repeat(5_000)),
     ];
     replies.extend(faq.entries().iter().map(|e| composer.answer(e)));
     replies.extend(faq.entries().iter().filter_map(|e| composer.detail(e)));
@@ -146,6 +149,18 @@ fn every_decision_outcome_composes_a_reply_with_the_disclaimer() {
             },
             Decision::NoMatch {
                 confidence: 0.0,
+                safety_net,
+            },
+            Decision::Service {
+                entry: faq.find("clinic-contact").expect("the clinic entry"),
+                service: Service::Clinic,
+                confidence: 0.9,
+                safety_net,
+            },
+            Decision::Service {
+                entry: faq.find("about-bot").expect("the help entry"),
+                service: Service::Help,
+                confidence: 0.9,
                 safety_net,
             },
         ];
