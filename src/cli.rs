@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use prolobot::config::{settings_help, Config, Setting, Settings, SETTINGS_FILE};
+use prolobot::config::{absolute, settings_help, Config, Setting, Settings, SETTINGS_FILE};
 use prolobot::discord::KnowledgeBase;
 use prolobot::report;
 use prolobot::store::{ReportQuery, Store, StoreError};
@@ -159,11 +159,6 @@ fn command() -> clap::Command {
         .after_long_help(settings_help())
 }
 
-/// `path` made absolute against the current directory, to show which file is meant.
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
-}
-
 /// The FAQ at `path`, indexed; its warnings go to stderr.
 fn load(path: &Path) -> Result<Knowledge> {
     let Loaded { faq, warnings } = Faq::load(path)?;
@@ -174,9 +169,8 @@ fn load(path: &Path) -> Result<Knowledge> {
 }
 
 /// Warnings for example questions that do not reach their own entry, positioned at the
-/// question's line when the file text holds it as written.
-fn example_misses(path: &Path, knowledge: &Knowledge) -> Vec<String> {
-    let source = std::fs::read_to_string(path).unwrap_or_default();
+/// question's line when the file's text, `source`, holds it as written.
+fn example_misses(path: &Path, source: &str, knowledge: &Knowledge) -> Vec<String> {
     knowledge
         .example_misses()
         .into_iter()
@@ -203,13 +197,27 @@ fn example_misses(path: &Path, knowledge: &Knowledge) -> Vec<String> {
 /// Checks the FAQ at `path`, which `from` says why this one (a setting, a flag, the default).
 fn check(path: &Path, from: &str) -> Result<ExitCode> {
     out!("Checking {} ({from})", absolute(path).display());
-    Ok(match Faq::load(path) {
-        Ok(Loaded { faq, warnings }) => {
+    // Read once: validated, then searched for the lines of the example questions.
+    let loaded = std::fs::read(path)
+        .map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })
+        .and_then(|bytes| match Faq::from_bytes(&bytes) {
+            Ok(loaded) => Ok((loaded, bytes)),
+            Err(diagnostics) => Err(LoadError::Invalid {
+                path: path.to_owned(),
+                diagnostics,
+            }),
+        });
+    Ok(match loaded {
+        Ok((Loaded { faq, warnings }, bytes)) => {
             if !warnings.is_empty() {
                 out!("{}", render(path, &warnings));
             }
             let (entries, rules) = (faq.entries().len(), faq.red_flags().rules.len());
-            let misses = example_misses(path, &Knowledge::new(faq));
+            let source = String::from_utf8_lossy(&bytes);
+            let misses = example_misses(path, &source, &Knowledge::new(faq));
             for miss in &misses {
                 out!("{miss}");
             }
@@ -380,12 +388,7 @@ fn report(
     export: Option<Export>,
 ) -> Result<ExitCode> {
     let since = since_days.map_or(0, |days| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| {
-                i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-            });
-        now - i64::from(days) * 86_400
+        prolobot::store::unix_now() - i64::from(days) * 86_400
     });
     let query = ReportQuery {
         since,

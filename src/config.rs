@@ -215,6 +215,13 @@ pub struct UnknownSetting {
     pub suggestion: Option<&'static str>,
 }
 
+/// `path` as shown to people: absolute against the current directory (as given if that fails),
+/// so a log line or a message says which file is meant.
+#[must_use]
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
 fn where_found(origin: Origin) -> &'static str {
     match origin {
         Origin::DotEnv => "in .env",

@@ -17,7 +17,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use prolobot::config::Config;
+use prolobot::config::{absolute, Config};
 use rusqlite::ErrorCode;
 
 /// Log targets whose TRACE events are never written, whatever `RUST_LOG` says: tungstenite
@@ -223,11 +223,6 @@ fn database_hint(file: &Path, folder: &Path, access: Access) -> String {
             folder.display()
         )
     }
-}
-
-/// `path` from the root, for messages read away from the working directory.
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
 /// Whether `cause` says that a connection could not be made (refused, timed out, no route,

@@ -71,8 +71,8 @@ pub fn startup_summary(
     bot: &CurrentUser,
     application: Option<ApplicationId>,
 ) -> String {
-    let faq = std::path::absolute(knowledge.path()).unwrap_or_else(|_| knowledge.path().into());
-    let db = std::path::absolute(&config.db_path).unwrap_or_else(|_| config.db_path.clone());
+    let faq = crate::config::absolute(knowledge.path());
+    let db = crate::config::absolute(&config.db_path);
     let ids = |ids: &[u64]| {
         ids.iter()
             .map(u64::to_string)

@@ -9,14 +9,15 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use super::Error;
 use crate::report::{self, Report};
 use crate::store::{
-    AnsweredQuestion, QuestionRow, ReportQuery, Store, StoreError, Votable, Writer, WriterJob,
+    unix_now, AnsweredQuestion, QuestionRow, ReportQuery, Store, StoreError, Votable, Writer,
+    WriterJob,
 };
 use prolobot_core::{Analyzer, Decision, Knowledge, Outcome};
 
@@ -392,13 +393,4 @@ fn survive_file_size_limit() {
             }
         });
     }
-}
-
-/// Seconds since the Unix epoch (0 if the clock is before it).
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
 }

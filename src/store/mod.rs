@@ -75,6 +75,16 @@ pub use writer::{Overflow, QuestionRow, Writer, WriterJob, QUEUE_CAPACITY};
 
 use error::Context;
 
+/// Seconds since the Unix epoch, as the store keeps times (0 if the clock is before it).
+#[must_use]
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
 /// Default number of days question rows are kept before [`Store::prune`] deletes them.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 

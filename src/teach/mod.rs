@@ -109,7 +109,7 @@ fn teach_from(
     let mut lesson = check::prepare(file.path(), file.source(), request, force)?;
     file.replace(&lesson.source)?;
     let record = Record {
-        at: now(),
+        at: crate::store::unix_now(),
         by: by.to_owned(),
         change: lesson.taught.change.clone(),
     };
@@ -144,14 +144,6 @@ pub fn undo(path: &Path) -> Result<Undone, TeachError> {
         by: record.by,
         warning,
     })
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
 }
 
 #[cfg(test)]

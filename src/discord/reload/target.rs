@@ -29,7 +29,7 @@ impl Target {
     /// Follows `path` component by component, as the kernel does, noting every link. A link
     /// that cannot be read, or a loop, ends the walk where it stands.
     pub(super) fn resolve(path: &Path) -> Self {
-        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let path = crate::config::absolute(path);
         let mut pending: Vec<OsString> = components(&path);
         let mut links = Vec::new();
         let mut current = PathBuf::new();
