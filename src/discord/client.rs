@@ -450,7 +450,6 @@ fn framework_options() -> poise::FrameworkOptions<Data, Error> {
             mention_as_prefix: false,
             ..Default::default()
         },
-        initialize_owners: false,
         ..Default::default()
     }
 }

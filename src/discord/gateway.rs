@@ -63,7 +63,7 @@ impl Backoff {
     /// The next gap, with up to a quarter more at random once connections are failing.
     fn gap(&self) -> Duration {
         if self.gap > FIRST_GAP {
-            self.gap + self.gap.mul_f64(fastrand::f64() / 4.0)
+            super::retry::jittered(self.gap)
         } else {
             self.gap
         }

@@ -58,8 +58,8 @@ pub(crate) fn is_rate_limited(error: &serenity::Error) -> bool {
     )
 }
 
-/// `wait` plus up to a quarter more, at random.
-fn jittered(wait: Duration) -> Duration {
+/// `wait` plus up to a quarter more, at random (so that many waiters do not wake together).
+pub(crate) fn jittered(wait: Duration) -> Duration {
     wait + wait.mul_f64(fastrand::f64() / 4.0)
 }
 

@@ -25,11 +25,12 @@ mod outcome;
 use std::path::{Path, PathBuf};
 
 pub use check::Request;
-pub use commands::{closest_entries, command_lines, shell_quote};
+pub use commands::{closest_entries, command_lines};
 pub use edit::{Change, EditError};
-pub use file::FaqFile;
-pub use journal::{path_for as journal_path, Record};
 pub use outcome::{QuestionResult, Refusal, Taught, Undone};
+
+use file::FaqFile;
+use journal::{path_for as journal_path, Record};
 
 /// Why teaching or undoing wrote nothing.
 #[derive(Debug, thiserror::Error)]

@@ -119,7 +119,8 @@ impl KnowledgeBase {
             .unwrap_or_else(PoisonError::into_inner);
         let stamp = Stamp::of(&self.path);
         let source = self.read(&mut last_read, stamp)?;
-        self.swap_in(&mut last_read, &source)
+        let digest = Digest::of(&source);
+        self.swap_in(&mut last_read, &source, digest)
     }
 
     /// Like [`KnowledgeBase::reload`], but does nothing (`Ok(None)`) when the file is the one
@@ -136,7 +137,8 @@ impl KnowledgeBase {
             return Ok(None);
         }
         let mut source = self.read(&mut last_read, stamp)?;
-        if Digest::of(&source) == last_read.digest {
+        let mut digest = Digest::of(&source);
+        if digest == last_read.digest {
             return Ok(None);
         }
         // An editor that truncates the file and writes it again can be caught in between: the
@@ -144,7 +146,7 @@ impl KnowledgeBase {
         // failure that stays.
         let mut rereads = 0;
         loop {
-            match self.swap_in(&mut last_read, &source) {
+            match self.swap_in(&mut last_read, &source, digest) {
                 Err(error) if rereads < REREADS => {
                     std::thread::sleep(REREAD_AFTER);
                     let stamp = Stamp::of(&self.path);
@@ -152,6 +154,7 @@ impl KnowledgeBase {
                     if again == source {
                         return Err(error);
                     }
+                    digest = Digest::of(&again);
                     source = again;
                     rereads += 1;
                 }
@@ -170,8 +173,14 @@ impl KnowledgeBase {
         Ok(source)
     }
 
-    fn swap_in(&self, last_read: &mut LastRead, source: &[u8]) -> Result<ReloadSummary, LoadError> {
-        last_read.digest = Digest::of(source);
+    /// Parses `source` (whose digest is `digest`) and serves it if valid.
+    fn swap_in(
+        &self,
+        last_read: &mut LastRead,
+        source: &[u8],
+        digest: Digest,
+    ) -> Result<ReloadSummary, LoadError> {
+        last_read.digest = digest;
         let Loaded { faq, warnings } = parse(&self.path, source)?;
         let summary = ReloadSummary {
             path: self.path.clone(),
