@@ -134,6 +134,11 @@ fn two_questions_in_one_message_answer_the_first_and_offer_the_second() {
     assert!(reply
         .text()
         .ends_with(&format!("*{}*", faq.texts().disclaimer.trim())));
+    // `explain` (and `/faqmod test`) says why: not the whole message's scores.
+    let why = knowledge
+        .explain("How much does prolotherapy cost? And does it hurt?")
+        .to_string();
+    assert!(why.contains("two questions: the first"), "{why}");
     // One question with context around it is still one question.
     let single = knowledge.decide("My knee has hurt for years. How much does prolotherapy cost?");
     assert!(matches!(

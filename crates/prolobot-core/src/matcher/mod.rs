@@ -559,6 +559,14 @@ impl Matcher {
                 "the question is about {}, not this FAQ's subject (see [subjects])",
                 subject.other.as_deref().unwrap_or("something else")
             ),
+            Decision::Answer {
+                also: Some(_),
+                confidence,
+                ..
+            } => format!(
+                "two questions: the first, asked on its own, is answered (confidence \
+                 {confidence:.2}) and the second, answered by another entry, is offered"
+            ),
             Decision::Answer { .. } | Decision::Service { .. } => format!(
                 "confidence {confidence:.2} >= answer threshold {:.2}, lead {lead:.2} over the \
                  runner-up >= margin {:.2}, and {:.0}% of the closest phrasing covered >= {:.0}%",
