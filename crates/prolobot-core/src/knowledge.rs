@@ -101,11 +101,8 @@ impl Knowledge {
         for (own, entry) in self.faq.refs() {
             for question in &entry.questions {
                 let decision = self.decide(question);
-                let answered = matches!(
-                    decision.outcome(),
-                    Outcome::Answer | Outcome::Clinic | Outcome::Help
-                );
-                if answered && decision.entry() == Some(own) {
+                // Only answers and service replies have an entry.
+                if decision.entry() == Some(own) {
                     continue;
                 }
                 let reached = decision
