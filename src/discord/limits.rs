@@ -8,6 +8,7 @@
 //! full, and a failed first makes the next one full again.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -99,8 +100,9 @@ pub(crate) struct Limits {
     repeat_window: Duration,
     last_reply: HashMap<u64, Instant>,
     last_posted: HashMap<(u64, String), Instant>,
-    /// Keyed by user, channel and the full reply's text: the same guidance, not just the tier.
-    emergencies: HashMap<(u64, u64, String), FirstEmergency>,
+    /// Keyed by user, channel and a hash of the full reply's text: the same guidance, not just
+    /// the tier (the text itself, a kilobyte, is not kept for each).
+    emergencies: HashMap<(u64, u64, u64), FirstEmergency>,
 }
 
 impl Limits {
@@ -124,7 +126,7 @@ impl Limits {
         text: &str,
         now: Instant,
     ) -> EmergencyTurn {
-        let key = (user, channel, text.to_owned());
+        let key = (user, channel, text_hash(text));
         if let Some(first) = self.emergencies.get(&key) {
             if within(Some(&first.at), now, EMERGENCY_REPEAT_WINDOW) && first.alive() {
                 return EmergencyTurn::Repeat(FirstReply(first.posted.clone()));
@@ -182,6 +184,13 @@ impl Limits {
 
 fn within(last: Option<&Instant>, now: Instant, window: Duration) -> bool {
     last.is_some_and(|&at| now.saturating_duration_since(at) < window)
+}
+
+/// A hash of a reply's text, to tell the same reply from another.
+fn text_hash(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]

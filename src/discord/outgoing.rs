@@ -4,7 +4,8 @@
 
 use serenity::all::{
     ChannelId, CreateActionRow, CreateAllowedMentions, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateMessage, Http, Message, MessageReference,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage, Http,
+    Message, MessageReference,
 };
 
 use prolobot_core::Reply;
@@ -51,6 +52,18 @@ pub(crate) fn ephemeral(reply: &Reply, rows: Vec<CreateActionRow>) -> CreateInte
             .allowed_mentions(no_pings())
             .components(rows),
     )
+}
+
+/// A follow-up to a deferred interaction, visible only to the one who clicked or asked.
+pub(crate) fn followup(
+    reply: &Reply,
+    rows: Vec<CreateActionRow>,
+) -> CreateInteractionResponseFollowup {
+    CreateInteractionResponseFollowup::new()
+        .content(reply.text())
+        .ephemeral(true)
+        .allowed_mentions(no_pings())
+        .components(rows)
 }
 
 /// Replaces the clicked message's text and buttons.

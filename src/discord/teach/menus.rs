@@ -17,8 +17,7 @@ use std::hash::{Hash, Hasher};
 use prolobot_core::{Knowledge, Reply};
 use serenity::all::{
     ButtonStyle, ComponentInteraction, ComponentInteractionDataKind, Context as SerenityContext,
-    CreateActionRow, CreateButton, CreateInteractionResponseFollowup, CreateSelectMenu,
-    CreateSelectMenuKind, CreateSelectMenuOption,
+    CreateActionRow, CreateButton, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
 use super::{notice, run, Action};
@@ -169,7 +168,7 @@ pub(in crate::discord) async fn on_click(
             (teach_as(ctx, data, click, request).await?, Vec::new())
         }
     };
-    let message = followup(&reply, rows);
+    let message = outgoing::followup(&reply, rows);
     super::super::retry::on_rate_limit("follow-up", || {
         click.create_followup(&ctx.http, message.clone())
     })
@@ -230,15 +229,6 @@ fn group_shown(
         CreateActionRow::Buttons(vec![off_topic]),
     ];
     (reply, rows)
-}
-
-/// `reply` (with `rows`) as a follow-up only the moderator sees.
-fn followup(reply: &Reply, rows: Vec<CreateActionRow>) -> CreateInteractionResponseFollowup {
-    CreateInteractionResponseFollowup::new()
-        .content(reply.text())
-        .ephemeral(true)
-        .allowed_mentions(outgoing::no_pings())
-        .components(rows)
 }
 
 #[cfg(test)]
